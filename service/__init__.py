@@ -1,0 +1,1 @@
+"""The HTTP API, storage and settings of the comment moderation service."""

@@ -1,0 +1,20 @@
+"""The `moderation` command: one entry point for operators, grouped by domain."""
+
+from __future__ import annotations
+
+import click
+
+from service.cli.db import db
+from service.cli.run import api, serve
+from service.cli.sites import sites
+
+
+@click.group()
+def main() -> None:
+    """Self-hosted comment moderation for news sites."""
+
+
+main.add_command(db)
+main.add_command(sites)
+main.add_command(serve)
+main.add_command(api)

@@ -1,0 +1,1 @@
+"""Celery workers: score comments with Detoxify, apply the site's policy, tell the site."""
