@@ -12,7 +12,6 @@ PREFIX = "MODERATION_"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_POLICY_DIR = REPO_ROOT / "policies"
 
-Environment = Literal["development", "production"]
 LogFormat = Literal["auto", "json", "console"]
 
 
@@ -56,8 +55,6 @@ class ApiSettings:
     host: str = "127.0.0.1"
     port: int = 8000
     max_body_bytes: int = 64 * 1024
-    # Used only for the keyed hash of API keys and tokens; production must set its own.
-    secret_key: str = "development-only-secret"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +91,6 @@ class LogSettings:
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    environment: Environment
     data_dir: Path
     database: DatabaseSettings
     api: ApiSettings
@@ -130,23 +126,17 @@ def _path(env: Mapping[str, str], name: str) -> Path | None:
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read settings from `env` (default: the process environment); raise SettingsError on bad input."""
     env = os.environ if env is None else env
-    environment = _choice(env, "ENV", "development", ("development", "production"))
     data_dir = _path(env, "DATA_DIR") or (Path.cwd() / "var")
     database_url = env.get(PREFIX + "DATABASE_URL") or f"sqlite:///{data_dir / 'moderation.db'}"
-    secret_key = env.get(PREFIX + "SECRET_KEY")
-    if environment == "production" and not secret_key:
-        raise SettingsError(f"{PREFIX}SECRET_KEY must be set when {PREFIX}ENV=production")
     database = DatabaseSettings(url=database_url, pool_size=_int(env, "DATABASE_POOL_SIZE", 10))
     database.async_url  # noqa: B018 - validates the URL now rather than at first query
     return Settings(
-        environment=environment,  # type: ignore[arg-type]
         data_dir=data_dir,
         database=database,
         api=ApiSettings(
             host=env.get(PREFIX + "HOST") or "127.0.0.1",
             port=_int(env, "PORT", 8000),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", 64 * 1024),
-            secret_key=secret_key or ApiSettings.secret_key,
         ),
         broker=BrokerSettings(
             url=env.get(PREFIX + "BROKER_URL") or "",

@@ -1,0 +1,1 @@
+"""Comments: intake with its synchronous checks, reading, threading and deletion."""

@@ -1,0 +1,201 @@
+"""SQL for comments, on Core statements: intake runs several per request and must stay lean."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from service.db.models import (
+    Article,
+    Author,
+    AuthorStatus,
+    Comment,
+    CommentHistory,
+    CommentStatus,
+    IdempotencyRecord,
+)
+
+
+async def get_or_create_article(
+    conn: AsyncConnection, site_id: int, external_id: str, fields: dict[str, Any], now: datetime
+) -> Row[Any]:
+    columns = (Article.id, Article.closed, Article.premoderated)
+    query = select(*columns).where(Article.site_id == site_id, Article.external_id == external_id)
+    row = (await conn.execute(query)).first()
+    if row is not None:
+        return row
+    try:
+        async with conn.begin_nested():
+            await conn.execute(
+                insert(Article).values(
+                    site_id=site_id,
+                    external_id=external_id,
+                    closed=False,
+                    premoderated=False,
+                    created_at=now,
+                    updated_at=now,
+                    **fields,
+                )
+            )
+    except IntegrityError:
+        pass  # created by a concurrent request: read theirs
+    return (await conn.execute(query)).one()
+
+
+async def get_or_create_author(
+    conn: AsyncConnection, site_id: int, external_id: str, name: str, now: datetime
+) -> Row[Any]:
+    columns = (Author.id, Author.status, Author.status_until)
+    query = select(*columns).where(Author.site_id == site_id, Author.external_id == external_id)
+    row = (await conn.execute(query)).first()
+    if row is not None:
+        return row
+    try:
+        async with conn.begin_nested():
+            await conn.execute(
+                insert(Author).values(
+                    site_id=site_id,
+                    external_id=external_id,
+                    name=name,
+                    status=AuthorStatus.ACTIVE,
+                    created_at=now,
+                )
+            )
+    except IntegrityError:
+        pass
+    return (await conn.execute(query)).one()
+
+
+async def find_parent(conn: AsyncConnection, site_id: int, parent_id: str) -> Row[Any] | None:
+    query = select(Comment.id, Comment.article_id, Comment.root_id).where(
+        Comment.id == parent_id, Comment.site_id == site_id
+    )
+    return (await conn.execute(query)).first()
+
+
+async def find_duplicate(conn: AsyncConnection, author_id: int, body_hash: str, since: datetime) -> str | None:
+    query = (
+        select(Comment.id)
+        .where(
+            Comment.author_id == author_id,
+            Comment.body_hash == body_hash,
+            Comment.created_at >= since,
+            Comment.status != CommentStatus.DELETED,
+        )
+        .order_by(Comment.created_at)
+        .limit(1)
+    )
+    return (await conn.execute(query)).scalar()
+
+
+async def insert_comment(conn: AsyncConnection, values: dict[str, Any], actor: str) -> None:
+    await conn.execute(insert(Comment).values(**values))
+    await append_history(conn, values["id"], actor, None, values["status"], None, values["created_at"])
+
+
+async def append_history(
+    conn: AsyncConnection,
+    comment_id: str,
+    actor: str,
+    from_status: str | None,
+    to_status: str,
+    reason: str | None,
+    at: datetime,
+    note: str | None = None,
+) -> None:
+    await conn.execute(
+        insert(CommentHistory).values(
+            comment_id=comment_id,
+            actor=actor,
+            from_status=from_status,
+            to_status=to_status,
+            reason=reason,
+            note=note,
+            created_at=at,
+        )
+    )
+
+
+async def find_idempotency(conn: AsyncConnection, site_id: int, key: str) -> Row[Any] | None:
+    query = select(IdempotencyRecord.request_hash, IdempotencyRecord.status_code, IdempotencyRecord.response).where(
+        IdempotencyRecord.site_id == site_id, IdempotencyRecord.key == key
+    )
+    return (await conn.execute(query)).first()
+
+
+async def save_idempotency(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(insert(IdempotencyRecord).values(**values))
+
+
+_READ_COLUMNS = (
+    Comment.id,
+    Article.external_id.label("article_external_id"),
+    Author.external_id.label("author_external_id"),
+    Author.name.label("author_name"),
+    Comment.body,
+    Comment.parent_id,
+    Comment.status,
+    Comment.status_reason,
+    Comment.created_at,
+    Comment.updated_at,
+)
+
+
+def _read_query() -> Any:
+    return select(*_READ_COLUMNS).join(Article, Article.id == Comment.article_id).join(
+        Author, Author.id == Comment.author_id
+    )
+
+
+async def read_comment(conn: AsyncConnection, site_id: int, comment_id: str) -> Row[Any] | None:
+    query = _read_query().where(Comment.id == comment_id, Comment.site_id == site_id)
+    return (await conn.execute(query)).first()
+
+
+async def set_status(
+    conn: AsyncConnection,
+    comment_id: str,
+    from_status: str,
+    to_status: str,
+    reason: str | None,
+    actor: str,
+    at: datetime,
+) -> bool:
+    """Move a comment from one state to another, only if it is still in `from_status`."""
+    result = await conn.execute(
+        update(Comment)
+        .where(Comment.id == comment_id, Comment.status == from_status)
+        .values(status=to_status, status_reason=reason, updated_at=at)
+    )
+    if result.rowcount != 1:
+        return False
+    await append_history(conn, comment_id, actor, from_status, to_status, reason, at)
+    return True
+
+
+async def find_article_id(conn: AsyncConnection, site_id: int, external_id: str) -> int | None:
+    query = select(Article.id).where(Article.site_id == site_id, Article.external_id == external_id)
+    return (await conn.execute(query)).scalar()
+
+
+async def thread_roots(conn: AsyncConnection, article_id: int, after: str | None, limit: int) -> Sequence[Row[Any]]:
+    query = _read_query().where(
+        Comment.article_id == article_id,
+        Comment.parent_id.is_(None),
+        Comment.status == CommentStatus.PUBLISHED,
+    )
+    if after is not None:
+        query = query.where(Comment.id > after)
+    return (await conn.execute(query.order_by(Comment.id).limit(limit))).all()
+
+
+async def thread_replies(conn: AsyncConnection, root_ids: Sequence[str]) -> Sequence[Row[Any]]:
+    if not root_ids:
+        return []
+    query = _read_query().where(Comment.root_id.in_(root_ids)).order_by(Comment.id)
+    return (await conn.execute(query)).all()

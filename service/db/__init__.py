@@ -1,0 +1,1 @@
+"""Storage: typed SQLAlchemy models, engines for the API (async) and CLI/workers (sync), migrations."""

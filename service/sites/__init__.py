@@ -1,0 +1,1 @@
+"""Sites: the tenants of the service, each with one API key."""
