@@ -18,14 +18,15 @@ _CONFUSABLES = str.maketrans(
     }
 )  # fmt: skip
 
-# Common leetspeak. Digits count only inside a token that also has letters ("2007" stays a number);
-# symbols count only when a letter follows, so "idiot!" keeps its exclamation mark.
+# Common leetspeak. Digits and "$@€" count only inside a token that also has letters ("2007", "$5" stay);
+# "!", "|" and "+" count only when a letter follows, so "idiot!" keeps its exclamation mark.
 LEET: dict[str, str] = {
     "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g",
     "@": "a", "$": "s", "!": "i", "|": "i", "€": "e", "+": "t",
 }  # fmt: skip
 # "1" and "|" stand for "l" as often as for "i": texts that use them get a second skeleton.
 LEET_ALTERNATE: dict[str, str] = {"1": "l", "|": "l"}
+_NEEDS_LETTER_AFTER = frozenset("!|+")
 
 
 @functools.lru_cache(maxsize=8192)
@@ -65,7 +66,11 @@ def _tokens(text: str, casefold: bool) -> list[list[_Char]]:
                 tokens.append(current)
                 current = []
             continue
-        for folded in fold_char(char, casefold):
+        folded_chars = fold_char(char, casefold)
+        if not folded_chars and current:
+            # A dropped mark (combining accent, zero-width) belongs to the letter before it.
+            current[-1] = (current[-1][0], current[-1][1], index + 1)
+        for folded in folded_chars:
             if folded.isspace():
                 if current:
                     tokens.append(current)
@@ -87,7 +92,9 @@ def _deleet(token: list[_Char], alternate: bool) -> list[_Char]:
         replacement = (LEET_ALTERNATE.get(char) if alternate else None) or LEET.get(char)
         if replacement is None:
             continue
-        if char.isdigit() or (position + 1 < len(mapped) and mapped[position + 1][0].isalpha()):
+        if char not in _NEEDS_LETTER_AFTER or (
+            position + 1 < len(mapped) and mapped[position + 1][0].isalpha()
+        ):
             mapped[position] = (replacement, start, end)
     return mapped
 

@@ -112,7 +112,8 @@ class RuleParser:
         if fields is None:
             return None
         if not fields:
-            self.r.error(node, "condition is empty")
+            if not node.value:
+                self.r.error(node, "condition is empty")
             return None
         parts = [self._one(key, value) for key, (_, value) in fields.items()]
         if any(part is None for part in parts):
