@@ -17,7 +17,7 @@ from service.articles.services import ArticleService
 from service.comments.controllers import CommentController
 from service.comments.services import CommentService
 from service.db.engine import create_api_engine
-from service.dispatch import CommentDispatcher
+from service.dispatch import TaskDispatcher
 from service.errors import handle_exception
 from service.health import HealthController
 from service.logging import RequestContextMiddleware
@@ -28,7 +28,7 @@ from service.sites.auth import SiteAuthenticator, SiteContext, bearer_token
 
 def create_app(
     settings: Settings,
-    dispatcher: CommentDispatcher,
+    dispatcher: TaskDispatcher,
     *,
     engine: AsyncEngine | None = None,
     limiter: RateLimiter | None = None,

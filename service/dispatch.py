@@ -1,10 +1,15 @@
-"""The hand-off from intake to the moderation pipeline, called only after the comment is committed."""
+"""The hand-off from the API to the workers, called only after the change is committed."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
 
-class CommentDispatcher(Protocol):
-    async def dispatch(self, comment_id: str) -> None:
-        """Queue the comment for scoring; a failure here is repaired by the pending sweep, not the client."""
+class TaskDispatcher(Protocol):
+    """A failure to hand off is logged, not raised: the workers' sweeps find what was missed."""
+
+    async def moderate(self, comment_id: str) -> None:
+        """Queue a stored comment for scoring and the policy."""
+
+    async def deliver_webhook(self, delivery_id: int) -> None:
+        """Queue a recorded webhook event for delivery to its site."""

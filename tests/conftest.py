@@ -27,13 +27,17 @@ REDIS_URL = os.environ.get("MODERATION_TEST_REDIS_URL", "redis://127.0.0.1:6379/
 
 
 class RecordingDispatcher:
-    """Stands in for Celery in API tests: remembers what intake handed over."""
+    """Stands in for Celery in API tests: remembers what the API handed over."""
 
     def __init__(self) -> None:
         self.dispatched: list[str] = []
+        self.webhooks: list[int] = []
 
-    async def dispatch(self, comment_id: str) -> None:
+    async def moderate(self, comment_id: str) -> None:
         self.dispatched.append(comment_id)
+
+    async def deliver_webhook(self, delivery_id: int) -> None:
+        self.webhooks.append(delivery_id)
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,9 @@
-"""Hands committed comments to Celery from the API process without blocking its event loop."""
+"""Hands committed work to Celery from the API process without blocking its event loop."""
 
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import structlog
 from celery import Celery
@@ -13,6 +14,7 @@ from workers.celery_app import create_celery
 log = structlog.get_logger()
 
 MODERATE_TASK = "comments.moderate"
+DELIVER_WEBHOOK_TASK = "webhooks.deliver"
 
 
 class CeleryDispatcher:
@@ -20,15 +22,21 @@ class CeleryDispatcher:
         self._settings = settings
         self._celery = celery
 
-    def _send(self, comment_id: str) -> None:
+    def _send(self, name: str, argument: Any) -> None:
         if self._celery is None:
             self._celery = create_celery(self._settings)
-        # No publish retries: the comment is already stored, and the pending sweep re-queues it if this
-        # fails, so a broker outage must not hold the reader's request open.
-        self._celery.send_task(MODERATE_TASK, args=[comment_id], retry=False)
+        # No publish retries: the work is already stored and a beat sweep re-queues it if this fails,
+        # so a broker outage must not hold the reader's request open.
+        self._celery.send_task(name, args=[argument], retry=False)
 
-    async def dispatch(self, comment_id: str) -> None:
+    async def _hand_off(self, name: str, argument: Any) -> None:
         try:
-            await asyncio.to_thread(self._send, comment_id)
+            await asyncio.to_thread(self._send, name, argument)
         except Exception as exc:
-            log.warning("comment.enqueue_failed", comment_id=comment_id, error_type=type(exc).__name__)
+            log.warning("task.enqueue_failed", task=name, error_type=type(exc).__name__)
+
+    async def moderate(self, comment_id: str) -> None:
+        await self._hand_off(MODERATE_TASK, comment_id)
+
+    async def deliver_webhook(self, delivery_id: int) -> None:
+        await self._hand_off(DELIVER_WEBHOOK_TASK, delivery_id)

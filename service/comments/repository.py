@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ from service.db.models import (
     CommentStatus,
     IdempotencyRecord,
 )
+from service.webhooks import record_status_change_async
 
 
 async def get_or_create_article(
@@ -157,6 +159,13 @@ async def read_comment(conn: AsyncConnection, site_id: int, comment_id: str) -> 
     return (await conn.execute(query)).first()
 
 
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """A state change that happened; the webhook delivery to hand to a worker after commit, if any."""
+
+    webhook_delivery_id: int | None
+
+
 async def set_status(
     conn: AsyncConnection,
     comment_id: str,
@@ -165,17 +174,19 @@ async def set_status(
     reason: str | None,
     actor: str,
     at: datetime,
-) -> bool:
-    """Move a comment from one state to another, only if it is still in `from_status`."""
+    note: str | None = None,
+) -> Transition | None:
+    """Move a comment from one state to another, only if it is still in `from_status`; None if not."""
     result = await conn.execute(
         update(Comment)
         .where(Comment.id == comment_id, Comment.status == from_status)
         .values(status=to_status, status_reason=reason, updated_at=at)
     )
     if result.rowcount != 1:
-        return False
-    await append_history(conn, comment_id, actor, from_status, to_status, reason, at)
-    return True
+        return None
+    await append_history(conn, comment_id, actor, from_status, to_status, reason, at, note)
+    delivery = await record_status_change_async(conn, comment_id, from_status, to_status, reason, actor, at)
+    return Transition(delivery)
 
 
 async def find_article_id(conn: AsyncConnection, site_id: int, external_id: str) -> int | None:

@@ -18,7 +18,7 @@ from policies import PolicyStore
 from service.comments import repository as repo
 from service.comments.schemas import AuthorRead, CommentCreate, CommentRead, ThreadNode, ThreadPage
 from service.db.models import AuthorStatus, CommentStatus
-from service.dispatch import CommentDispatcher
+from service.dispatch import TaskDispatcher
 from service.errors import ApiError, not_found
 from service.ids import uuid7
 from service.ratelimit import LimitCheck, RateLimiter
@@ -35,7 +35,7 @@ class CommentService:
     engine: AsyncEngine
     policies: PolicyStore
     limiter: RateLimiter
-    dispatcher: CommentDispatcher
+    dispatcher: TaskDispatcher
 
     async def submit(
         self, site: SiteContext, data: CommentCreate, idempotency_key: str | None
@@ -109,7 +109,7 @@ class CommentService:
                 raise
             return replay
         log.info("comment.accepted", comment_id=comment_id, length=length)
-        await self.dispatcher.dispatch(comment_id)
+        await self.dispatcher.moderate(comment_id)
         return 202, answer
 
     async def _store(
@@ -176,16 +176,21 @@ class CommentService:
 
     async def delete(self, site: SiteContext, comment_id: str) -> CommentRead:
         now = datetime.now(UTC)
+        transition = None
         async with self.engine.begin() as conn:
             row = await repo.read_comment(conn, site.id, comment_id)
             if row is None:
                 raise not_found()
-            if row.status != CommentStatus.DELETED and not await repo.set_status(
-                conn, comment_id, row.status, CommentStatus.DELETED, "deleted_by_site", SITE_ACTOR, now
-            ):
-                raise ApiError(409, "comment_changed", "The comment changed while deleting it; try again.")
+            if row.status != CommentStatus.DELETED:
+                transition = await repo.set_status(
+                    conn, comment_id, row.status, CommentStatus.DELETED, "deleted_by_site", SITE_ACTOR, now
+                )
+                if transition is None:
+                    raise ApiError(409, "comment_changed", "The comment changed while deleting it; try again.")
             row = await repo.read_comment(conn, site.id, comment_id)
         log.info("comment.deleted", comment_id=comment_id)
+        if transition is not None and transition.webhook_delivery_id is not None:
+            await self.dispatcher.deliver_webhook(transition.webhook_delivery_id)
         assert row is not None
         return _to_read(row)
 

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     Enum,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -69,6 +70,9 @@ class Site(Base):
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     api_key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    webhook_url: Mapped[str | None] = mapped_column(String(2000))
+    # Needed in clear to sign events; set by the operator, never returned by the API.
+    webhook_secret: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
 
 
@@ -124,9 +128,67 @@ class Comment(Base):
     author_ip: Mapped[str | None] = mapped_column(String(45))
     status: Mapped[CommentStatus] = mapped_column(_enum(CommentStatus, "comment_status"))
     status_reason: Mapped[str | None] = mapped_column(String(64))
+    # Scoring attempts so far; past the limit the comment is held for a person, never published unseen.
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # A worker's lease on a pending comment it is scoring; expired leases are free to take again.
+    claimed_until: Mapped[datetime | None] = mapped_column(Timestamp)
+    # Highest category score, so a queue can sort by it without reading every score.
+    max_score: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(Timestamp)
     updated_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class CommentScore(Base):
+    """One row per category, so queues can filter by any category's score in SQL."""
+
+    __tablename__ = "comment_scores"
+    __table_args__ = (
+        UniqueConstraint("comment_id", "category"),
+        Index("ix_comment_scores_category_score", "category", "score"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    comment_id: Mapped[str] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    category: Mapped[str] = mapped_column(String(64))
+    score: Mapped[float] = mapped_column(Float)
+    model_name: Mapped[str] = mapped_column(String(200))
+    model_version: Mapped[str] = mapped_column(String(64))
+
+
+class PolicyDecision(Base):
+    """What the policy decided for a comment and why: matched rules, reasons, versions."""
+
+    __tablename__ = "policy_decisions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    comment_id: Mapped[str] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), unique=True)
+    action: Mapped[str] = mapped_column(String(16))
+    reasons: Mapped[list[str]] = mapped_column(JSON)
+    matched: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    policy_name: Mapped[str] = mapped_column(String(200))
+    policy_version: Mapped[str] = mapped_column(String(64))
+    model_name: Mapped[str | None] = mapped_column(String(200))
+    model_version: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class WebhookDelivery(Base):
+    """One event for a site's webhook and the outcome of delivering it."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_state_created", "state", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    comment_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    event_type: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16))  # pending | delivered | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    delivered_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
 
 class CommentHistory(Base):
