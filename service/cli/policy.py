@@ -22,7 +22,7 @@ from policies import (
     load_policy,
 )
 from policies.model import AUTHOR_STATUSES
-from policies.replay import Report, ReplayError, changes, read_labelled, replay, score_all
+from policies.replay import ReplayError, Report, changes, read_labelled, replay, score_all
 
 POLICIES_DIR = Path(policies.__file__).parent
 
@@ -162,8 +162,10 @@ def _percent(value: float | None) -> str:
 
 def _print_report(report: Report) -> None:
     counts = report.counts
-    click.echo(f"{report.policy} ({report.version[:12]}): published {counts['publish']}, held {counts['hold']}, "
-               f"rejected {counts['reject']}")  # fmt: skip
+    click.echo(
+        f"{report.policy} ({report.version[:12]}): published {counts['publish']}, "
+        f"held {counts['hold']}, rejected {counts['reject']}"
+    )
     overall = report.overall
     click.echo(f"  hold+reject: precision {_percent(overall.precision)}, recall {_percent(overall.recall)}")
     for reason, metrics in report.per_reason.items():
