@@ -73,6 +73,7 @@ def _delivery(
         "payload": event,
         "state": "pending",
         "attempts": 0,
+        "next_attempt_at": at,
         "created_at": at,
     }
 

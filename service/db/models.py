@@ -176,7 +176,7 @@ class WebhookDelivery(Base):
     """One event for a site's webhook and the outcome of delivering it."""
 
     __tablename__ = "webhook_deliveries"
-    __table_args__ = (Index("ix_webhook_deliveries_state_created", "state", "created_at"),)
+    __table_args__ = (Index("ix_webhook_deliveries_state_next_attempt", "state", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
@@ -185,6 +185,8 @@ class WebhookDelivery(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(String(16))  # pending | delivered | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # When a worker may next try; also its short lease while one is trying, so none are sent twice.
+    next_attempt_at: Mapped[datetime] = mapped_column(Timestamp)
     last_status_code: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(Timestamp)

@@ -106,6 +106,7 @@ def upgrade() -> None:
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_status_code", sa.Integer(), nullable=True),
         sa.Column("last_error", sa.String(length=500), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -118,7 +119,9 @@ def upgrade() -> None:
     with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_webhook_deliveries_comment_id"), ["comment_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_webhook_deliveries_site_id"), ["site_id"], unique=False)
-        batch_op.create_index("ix_webhook_deliveries_state_created", ["state", "created_at"], unique=False)
+        batch_op.create_index(
+            "ix_webhook_deliveries_state_next_attempt", ["state", "next_attempt_at"], unique=False
+        )
 
     op.create_table(
         "comments",
@@ -259,7 +262,7 @@ def downgrade() -> None:
 
     op.drop_table("comments")
     with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
-        batch_op.drop_index("ix_webhook_deliveries_state_created")
+        batch_op.drop_index("ix_webhook_deliveries_state_next_attempt")
         batch_op.drop_index(batch_op.f("ix_webhook_deliveries_site_id"))
         batch_op.drop_index(batch_op.f("ix_webhook_deliveries_comment_id"))
 
