@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import unicodedata
 from dataclasses import dataclass
 
@@ -82,8 +83,12 @@ def _tokens(text: str, casefold: bool) -> list[list[_Char]]:
     return tokens
 
 
+_LEET_CHARS = frozenset(LEET)
+
+
 def _deleet(token: list[_Char], alternate: bool) -> list[_Char]:
-    if not any(c.isalpha() for c, _, _ in token):
+    # Most tokens are plain words: skip them before any per-character work.
+    if _LEET_CHARS.isdisjoint(c for c, _, _ in token) or not any(c.isalpha() for c, _, _ in token):
         return token
     mapped: list[_Char] = list(token)
     # Right to left so that "a$$hole" sees the letter after each symbol already mapped.
@@ -147,6 +152,9 @@ def skeletons(text: str, casefold: bool = True, leet: bool = True) -> list[Skele
     for alternate in readings:
         mapped = [_deleet(token, alternate) for token in tokens] if leet else tokens
         split = [word for token in mapped for word in _words(token)]
+        result.setdefault((skeleton := _collapse(split)).text, skeleton)
+        if len(split) == len(mapped) and not _has_single_letter_run(split):
+            continue  # no separators inside tokens and no spaced-out letters: joining changes nothing
         joined: list[list[_Char]] = []
         from_single_letters: list[bool] = []
         for token in mapped:
@@ -160,10 +168,12 @@ def skeletons(text: str, casefold: bool = True, leet: bool = True) -> list[Skele
             else:
                 joined.append(letters)
                 from_single_letters.append(single)
-        for words in (split, joined):
-            skeleton = _collapse(words)
-            result.setdefault(skeleton.text, skeleton)
+        result.setdefault((skeleton := _collapse(joined)).text, skeleton)
     return list(result.values())
+
+
+def _has_single_letter_run(words: list[list[_Char]]) -> bool:
+    return any(len(first) == 1 and len(second) == 1 for first, second in itertools.pairwise(words))
 
 
 def fold_entry(entry: str, casefold: bool = True, leet: bool = True) -> Skeleton:

@@ -1,5 +1,4 @@
 """`moderation policy check | test | replay`, driven through click's CliRunner with given scores."""
-# ruff: noqa: E501 -- CSV rows stay one per line.
 
 from __future__ import annotations
 
@@ -27,7 +26,8 @@ rules:
 def folder(tmp_path: Path) -> Path:
     (tmp_path / "site.yaml").write_text(POLICY)
     (tmp_path / "strict.yaml").write_text(
-        "extends: site\nrules:\n  - {name: toxic, reason: toxicity, action: hold, when: {score: 'toxicity >= 0.4'}}\n"
+        "extends: site\nrules:\n"
+        "  - {name: toxic, reason: toxicity, action: hold, when: {score: 'toxicity >= 0.4'}}\n"
     )
     (tmp_path / "broken.yaml").write_text(
         "rules:\n  - {name: r, reason: x, action: hold, when: {regex: 'a(('}}\n"
@@ -206,8 +206,13 @@ def test_replay_reads_json_scores_and_author_facts(folder: Path, tmp_path: Path)
 
 
 def test_replay_names_the_bad_row(folder: Path, tmp_path: Path) -> None:
-    data = write_csv(tmp_path / "bad.csv", [{"text": "a", "label": "1", "score_toxicity": "0.1"},
-                                            {"text": "b", "label": "maybe", "score_toxicity": "0.1"}])  # fmt: skip
+    data = write_csv(
+        tmp_path / "bad.csv",
+        [
+            {"text": "a", "label": "1", "score_toxicity": "0.1"},
+            {"text": "b", "label": "maybe", "score_toxicity": "0.1"},
+        ],
+    )
     code, _, err = run("replay", str(folder / "site.yaml"), "--input", str(data))
     assert code == 1
     assert "row 3: label 'maybe'" in err

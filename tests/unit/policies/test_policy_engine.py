@@ -1,5 +1,4 @@
 """The rule engine, table-driven: one row per construct of the rule language and per precedence rule."""
-# ruff: noqa: E501 -- one case per line keeps the table readable.
 
 from __future__ import annotations
 
@@ -94,7 +93,8 @@ CASES = [
     ("unknown account age", "hi", QUIET, {"author": {"account_age_days": None}}, "publish", []),
     ("approved count", "hi", QUIET, {"author": {"approved_count": 100}}, "publish", ["veteran"]),
     ("rejected count", "hi", QUIET, {"author": {"rejected_count": 5}}, "hold", ["often_rejected"]),
-    ("rejection rate", "hi", QUIET, {"author": {"recent_rejection_rate": 0.6}}, "hold", ["recent_rejections"]),
+    ("rejection rate", "hi", QUIET, {"author": {"recent_rejection_rate": 0.6}}, "hold",
+     ["recent_rejections"]),
     ("first comment", "hi", QUIET, {"author": {"is_first_comment": True}}, "hold", ["first"]),
     ("author status stops", "you idiot", QUIET, {"author": {"status": "banned"}}, "reject", ["blocked"]),
     ("section, case-insensitive", "hi", QUIET, {"article": {"section": "politics"}}, "hold", ["politics"]),
@@ -104,12 +104,14 @@ CASES = [
     ("trusted skips skippable", "moron", {**QUIET, "toxicity": 0.9}, {"author": {"status": "trusted"}},
      "publish", []),
     ("stop ends evaluation", "STOP idiot", QUIET, {}, "reject", ["banned_word", "stopper"]),
-    ("premoderated author", "hi", QUIET, {"author": {"status": "premoderated"}}, "hold", ["premoderated_author"]),
+    ("premoderated author", "hi", QUIET, {"author": {"status": "premoderated"}}, "hold",
+     ["premoderated_author"]),
     ("premoderated article", "hi", QUIET, {"article": {"premoderated": True}}, "hold",
      ["premoderated_article", "marked_article"]),
     ("trusted skips article premoderation", "hi", QUIET,
      {"author": {"status": "trusted"}, "article": {"premoderated": True}}, "hold", ["marked_article"]),
-    ("premoderation does not lower a reject", "idiot", QUIET, {"author": {"status": "premoderated"}}, "reject",
+    ("premoderation does not lower a reject", "idiot", QUIET, {"author": {"status": "premoderated"}},
+     "reject",
      ["premoderated_author", "banned_word"]),
 ]  # fmt: skip
 

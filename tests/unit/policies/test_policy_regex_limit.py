@@ -11,8 +11,8 @@ from policies import CommentFacts, evaluate, load_policy
 def test_catastrophic_regex_is_bounded_and_holds(tmp_path: Path) -> None:
     path = tmp_path / "slow.yaml"
     path.write_text(
-        "regex_timeout_ms: 100\n"
-        "rules:\n  - {name: evil, reason: evil, action: reject, when: {regex: '(a|aa)+$'}}\n"
+        "regex_timeout_ms: 100\nrules:\n"
+        "  - {name: evil, reason: evil, action: reject, when: {regex: '(a|aa)+$'}}\n"
     )
     policy = load_policy(path)
     started = time.monotonic()
