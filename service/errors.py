@@ -49,9 +49,7 @@ def _field_name(item: dict[str, Any]) -> str | None:
 
 def _from_validation(exc: ValidationException) -> tuple[int, dict[str, Any]]:
     extra = exc.extra if isinstance(exc.extra, list) else []
-    fields = [
-        {"field": _field_name(item), "message": item.get("message")} for item in extra if isinstance(item, dict)
-    ]
+    fields = [{"field": _field_name(item), "message": item.get("message")} for item in extra if isinstance(item, dict)]
     field = fields[0]["field"] if fields else None
     message = f"Invalid value for `{field}`: {fields[0]['message']}." if field else "Invalid request."
     return 422, error_body("invalid_field", message, field=field, errors=fields)

@@ -7,11 +7,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, Storage
-from limits.storage import storage_from_string
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from limits.storage import storage_from_string
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,12 +31,12 @@ def _parse(expression: str) -> tuple[RateLimitItem, ...]:
 
 class RateLimiter:
     def __init__(self, redis_url: str | None = None) -> None:
-        storage: Storage
-        if redis_url:
-            # redis-py's asyncio client: already a dependency, unlike coredis.
-            storage = storage_from_string(f"async+{redis_url}", implementation="redispy")
-        else:
-            storage = MemoryStorage()
+        # redis-py's asyncio client: already a dependency, unlike coredis.
+        storage = (
+            cast(Storage, storage_from_string(f"async+{redis_url}", implementation="redispy"))
+            if redis_url
+            else MemoryStorage()
+        )
         self.storage = storage
         self._limiter = SlidingWindowCounterRateLimiter(storage)
 

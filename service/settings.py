@@ -62,8 +62,19 @@ class BrokerSettings:
     """Celery broker; empty url means the embedded SQLite-file transport under the data folder."""
 
     url: str = ""
-    stale_pending_seconds: int = 120
-    max_attempts: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineSettings:
+    """How the workers keep every comment moving."""
+
+    max_attempts: int = 3  # scoring failures before a comment is held as `classification_failed`
+    lease_seconds: int = 120  # a worker's hold on comments it is scoring; a dead worker's lapses
+    stale_pending_seconds: int = 60  # pending this long without a lease: queue it again
+    sweep_interval_seconds: int = 30
+    webhook_timeout_seconds: float = 5.0
+    webhook_max_attempts: int = 10
+    webhook_backoff_seconds: int = 10  # doubles after each failed delivery, up to an hour
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +106,7 @@ class Settings:
     database: DatabaseSettings
     api: ApiSettings
     broker: BrokerSettings
+    pipeline: PipelineSettings
     model: ModelSettings
     log: LogSettings
     policy_dir: Path = DEFAULT_POLICY_DIR
@@ -138,10 +150,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             port=_int(env, "PORT", 8000),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", 64 * 1024),
         ),
-        broker=BrokerSettings(
-            url=env.get(PREFIX + "BROKER_URL") or "",
-            stale_pending_seconds=_int(env, "STALE_PENDING_SECONDS", 120),
+        broker=BrokerSettings(url=env.get(PREFIX + "BROKER_URL") or ""),
+        pipeline=PipelineSettings(
             max_attempts=_int(env, "MAX_ATTEMPTS", 3),
+            lease_seconds=_int(env, "SCORING_LEASE_SECONDS", 120),
+            stale_pending_seconds=_int(env, "STALE_PENDING_SECONDS", 60),
+            sweep_interval_seconds=_int(env, "SWEEP_INTERVAL_SECONDS", 30),
+            webhook_timeout_seconds=float(_int(env, "WEBHOOK_TIMEOUT_SECONDS", 5)),
+            webhook_max_attempts=_int(env, "WEBHOOK_MAX_ATTEMPTS", 10),
+            webhook_backoff_seconds=_int(env, "WEBHOOK_BACKOFF_SECONDS", 10),
         ),
         model=ModelSettings(
             name=env.get(PREFIX + "MODEL") or "bundled",

@@ -12,7 +12,7 @@ import time
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, insert, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from service.db.models import Article, Comment, Site, WebhookDelivery
@@ -42,7 +42,7 @@ def verify(secret: str, header: str, body: bytes, now: float | None = None) -> b
     return hmac.compare_digest(sign(secret, timestamp, body), header)
 
 
-def _target(comment_id: str) -> Select[Any]:
+def _target(comment_id: str) -> Any:
     return (
         select(Site.id, Site.slug, Site.webhook_url, Article.external_id)
         .join(Comment, Comment.site_id == Site.id)

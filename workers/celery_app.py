@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
-from celery import Celery
+from celery import Celery, signals
 
+from service.logging import configure_logging
 from service.settings import Settings, load_settings
 
 # Kombu's SQLAlchemy transport polls; its 1 s default adds a second to every decision on the embedded
@@ -26,6 +28,12 @@ def create_celery(settings: Settings) -> Celery:
         from kombu.transport import sqlalchemy as kombu_sqlalchemy
 
         kombu_sqlalchemy.Transport.polling_interval = EMBEDDED_POLL_SECONDS
+
+    def use_structlog(**_: Any) -> None:
+        # Connecting this signal stops Celery from installing its own handlers: one log shape everywhere.
+        configure_logging(settings.log)
+
+    signals.setup_logging.connect(use_structlog, weak=False)
     app = Celery("moderation", broker=url, set_as_current=True)
     app.conf.update(
         task_ignore_result=True,  # outcomes live in the database
@@ -36,7 +44,20 @@ def create_celery(settings: Settings) -> Celery:
         broker_connection_retry_on_startup=True,
         broker_transport_options={"visibility_timeout": 3600} if url.startswith("redis") else {},
         task_default_queue="moderation",
+        # Webhooks wait on other people's servers: their own queue keeps them out of scoring's way.
+        task_routes={"webhooks.*": {"queue": "webhooks"}},
         imports=("workers.tasks",),
+        beat_schedule={
+            "requeue-stale-pending-comments": {
+                "task": "comments.sweep_pending",
+                "schedule": float(settings.pipeline.sweep_interval_seconds),
+            },
+            "requeue-due-webhooks": {
+                "task": "webhooks.sweep_due",
+                "schedule": float(settings.pipeline.sweep_interval_seconds),
+            },
+        },
+        beat_schedule_filename=str(settings.data_dir / "beat-schedule"),
     )
     return app
 

@@ -22,16 +22,19 @@ class CeleryDispatcher:
         self._settings = settings
         self._celery = celery
 
-    def _send(self, name: str, argument: Any) -> None:
+    def _send(self, name: str, argument: Any, request_id: str | None) -> None:
         if self._celery is None:
             self._celery = create_celery(self._settings)
         # No publish retries: the work is already stored and a beat sweep re-queues it if this fails,
         # so a broker outage must not hold the reader's request open.
-        self._celery.send_task(name, args=[argument], retry=False)
+        kwargs = {"request_id": request_id} if name == MODERATE_TASK else {}
+        self._celery.send_task(name, args=[argument], kwargs=kwargs, retry=False)
 
     async def _hand_off(self, name: str, argument: Any) -> None:
+        # The request id travels with the task, so the worker's log lines join the API's.
+        request_id = structlog.contextvars.get_contextvars().get("request_id")
         try:
-            await asyncio.to_thread(self._send, name, argument)
+            await asyncio.to_thread(self._send, name, argument, request_id)
         except Exception as exc:
             log.warning("task.enqueue_failed", task=name, error_type=type(exc).__name__)
 

@@ -14,6 +14,8 @@ class ArticleController(Controller):
     tags = ["articles"]
 
     @put("/{article_id:str}", operation_id="putArticle")
-    async def put(self, article_id: str, data: ArticleUpdate, site: SiteContext, articles: ArticleService) -> ArticleRead:
+    async def put(
+        self, article_id: str, data: ArticleUpdate, site: SiteContext, articles: ArticleService
+    ) -> ArticleRead:
         """Create or change an article's title, url, section, `closed` and `premoderated`."""
         return await articles.put(site, article_id, data)

@@ -11,9 +11,9 @@ import msgspec
 class ArticleUpdate(msgspec.Struct, forbid_unknown_fields=True):
     """Fields left out keep their value; `null` clears a text field."""
 
-    title: Annotated[str, msgspec.Meta(max_length=500)] | None | msgspec.UnsetType = msgspec.UNSET
-    url: Annotated[str, msgspec.Meta(max_length=2000)] | None | msgspec.UnsetType = msgspec.UNSET
-    section: Annotated[str, msgspec.Meta(max_length=100)] | None | msgspec.UnsetType = msgspec.UNSET
+    title: Annotated[str, msgspec.Meta(max_length=500)] | msgspec.UnsetType | None = msgspec.UNSET
+    url: Annotated[str, msgspec.Meta(max_length=2000)] | msgspec.UnsetType | None = msgspec.UNSET
+    section: Annotated[str, msgspec.Meta(max_length=100)] | msgspec.UnsetType | None = msgspec.UNSET
     closed: bool | msgspec.UnsetType = msgspec.UNSET
     premoderated: bool | msgspec.UnsetType = msgspec.UNSET
 

@@ -6,6 +6,7 @@ import click
 import uvicorn
 
 from service.cli.context import settings, sync_engine
+from service.cli.supervise import run_together
 from service.db import migrate
 
 
@@ -41,9 +42,19 @@ def api(host: str | None, port: int | None, workers: int) -> None:
 @click.option("--host", help="Address to bind (default MODERATION_HOST or 127.0.0.1).")
 @click.option("--port", type=int, help="Port to bind (default MODERATION_PORT or 8000).")
 def serve(host: str | None, port: int | None) -> None:
-    """Run everything on this machine: migrate if needed, then the API."""
+    """Run everything on this machine: migrate if needed, then the API, a worker and beat; Ctrl-C stops all."""
     engine = sync_engine()
     if not migrate.is_current(engine):
         click.echo("applying database migrations")
         migrate.upgrade(engine)
-    _run_api(*_host_port(host, port), 1)
+    host, port = _host_port(host, port)
+    code = run_together(
+        {
+            "api": ["api", f"--host={host}", f"--port={port}"],
+            # Scoring and webhooks apart, so a slow site endpoint never holds up a decision.
+            "worker": ["worker", "--queues=moderation", "--pool=solo"],
+            "webhooks": ["worker", "--queues=webhooks", "--pool=threads", "--concurrency=8"],
+            "beat": ["beat"],
+        }
+    )
+    raise SystemExit(code)

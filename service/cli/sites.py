@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from service.cli.context import session_scope
-from service.sites.services import SiteError, create_site, list_sites, rotate_key
+from service.sites.services import SiteError, configure_webhook, create_site, list_sites, rotate_key
 
 
 @click.group()
@@ -45,3 +45,21 @@ def rotate(slug: str) -> None:
     except SiteError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"new API key for {slug} (shown once): {key}")
+
+
+@sites.command("set-webhook")
+@click.argument("slug")
+@click.option("--url", help="HTTPS endpoint that receives status events; omit to remove the webhook.")
+@click.option("--secret", help="Signing secret (default: a new random one, printed once).")
+def set_webhook(slug: str, url: str | None, secret: str | None) -> None:
+    """Set or remove the URL (and signing secret) that receives this site's comment events."""
+    try:
+        with session_scope() as session:
+            secret = configure_webhook(session, slug, url, secret)
+    except SiteError as exc:
+        raise click.ClickException(str(exc)) from None
+    if url is None:
+        click.echo(f"webhook removed for {slug}")
+    else:
+        click.echo(f"webhook for {slug}: {url}")
+        click.echo(f"signing secret (shown once): {secret}")

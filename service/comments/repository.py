@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -25,7 +25,7 @@ from service.webhooks import record_status_change_async
 
 async def get_or_create_article(
     conn: AsyncConnection, site_id: int, external_id: str, fields: dict[str, Any], now: datetime
-) -> Row[Any]:
+) -> Any:
     columns = (Article.id, Article.closed, Article.premoderated)
     query = select(*columns).where(Article.site_id == site_id, Article.external_id == external_id)
     row = (await conn.execute(query)).first()
@@ -51,7 +51,7 @@ async def get_or_create_article(
 
 async def get_or_create_author(
     conn: AsyncConnection, site_id: int, external_id: str, name: str, now: datetime
-) -> Row[Any]:
+) -> Any:
     columns = (Author.id, Author.status, Author.status_until)
     query = select(*columns).where(Author.site_id == site_id, Author.external_id == external_id)
     row = (await conn.execute(query)).first()
@@ -73,7 +73,7 @@ async def get_or_create_author(
     return (await conn.execute(query)).one()
 
 
-async def find_parent(conn: AsyncConnection, site_id: int, parent_id: str) -> Row[Any] | None:
+async def find_parent(conn: AsyncConnection, site_id: int, parent_id: str) -> Any:
     query = select(Comment.id, Comment.article_id, Comment.root_id).where(
         Comment.id == parent_id, Comment.site_id == site_id
     )
@@ -123,7 +123,7 @@ async def append_history(
     )
 
 
-async def find_idempotency(conn: AsyncConnection, site_id: int, key: str) -> Row[Any] | None:
+async def find_idempotency(conn: AsyncConnection, site_id: int, key: str) -> Any:
     query = select(IdempotencyRecord.request_hash, IdempotencyRecord.status_code, IdempotencyRecord.response).where(
         IdempotencyRecord.site_id == site_id, IdempotencyRecord.key == key
     )
@@ -149,12 +149,14 @@ _READ_COLUMNS = (
 
 
 def _read_query() -> Any:
-    return select(*_READ_COLUMNS).join(Article, Article.id == Comment.article_id).join(
-        Author, Author.id == Comment.author_id
+    return (
+        select(*_READ_COLUMNS)
+        .join(Article, Article.id == Comment.article_id)
+        .join(Author, Author.id == Comment.author_id)
     )
 
 
-async def read_comment(conn: AsyncConnection, site_id: int, comment_id: str) -> Row[Any] | None:
+async def read_comment(conn: AsyncConnection, site_id: int, comment_id: str) -> Any:
     query = _read_query().where(Comment.id == comment_id, Comment.site_id == site_id)
     return (await conn.execute(query)).first()
 
@@ -194,7 +196,7 @@ async def find_article_id(conn: AsyncConnection, site_id: int, external_id: str)
     return (await conn.execute(query)).scalar()
 
 
-async def thread_roots(conn: AsyncConnection, article_id: int, after: str | None, limit: int) -> Sequence[Row[Any]]:
+async def thread_roots(conn: AsyncConnection, article_id: int, after: str | None, limit: int) -> Sequence[Any]:
     query = _read_query().where(
         Comment.article_id == article_id,
         Comment.parent_id.is_(None),
@@ -205,7 +207,7 @@ async def thread_roots(conn: AsyncConnection, article_id: int, after: str | None
     return (await conn.execute(query.order_by(Comment.id).limit(limit))).all()
 
 
-async def thread_replies(conn: AsyncConnection, root_ids: Sequence[str]) -> Sequence[Row[Any]]:
+async def thread_replies(conn: AsyncConnection, root_ids: Sequence[str]) -> Sequence[Any]:
     if not root_ids:
         return []
     query = _read_query().where(Comment.root_id.in_(root_ids)).order_by(Comment.id)

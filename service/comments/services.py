@@ -204,7 +204,9 @@ class CommentService:
             page = roots[:limit]
             replies = await repo.thread_replies(conn, [row.id for row in page])
         next_cursor = _encode_cursor(page[-1].id) if len(roots) > limit else None
-        return ThreadPage(article_id=article_external_id, comments=_build_threads(page, replies), next_cursor=next_cursor)
+        return ThreadPage(
+            article_id=article_external_id, comments=_build_threads(page, replies), next_cursor=next_cursor
+        )
 
 
 def _checked_body(raw: str) -> str:

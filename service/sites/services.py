@@ -43,3 +43,15 @@ def rotate_key(session: Session, slug: str) -> str:
     key = new_secret("site")
     site.api_key_hash = hash_secret(key)
     return key
+
+
+def configure_webhook(session: Session, slug: str, url: str | None, secret: str | None = None) -> str | None:
+    """Set (or with url None, remove) a site's webhook; returns the signing secret in use."""
+    site = session.scalar(select(Site).where(Site.slug == slug))
+    if site is None:
+        raise SiteError(f"no site {slug!r}")
+    if url is not None and not url.startswith(("https://", "http://")):
+        raise SiteError(f"webhook URL must be http(s): {url!r}")
+    site.webhook_url = url
+    site.webhook_secret = (secret or new_secret("whsec")) if url else None
+    return site.webhook_secret

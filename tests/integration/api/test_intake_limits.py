@@ -50,7 +50,9 @@ async def test_per_ip_limit_counts_across_authors(client, make_site, policy_dir)
     (policy_dir / "tight.yaml").write_text(TIGHT_LIMITS)
     for n in range(4):
         author = {"id": f"reader-{n}", "name": "R", "ip": "203.0.113.9"}
-        assert (await client.post("/v1/comments", json=numbered(n, author=author), headers=auth(key))).status_code == 202
+        assert (
+            await client.post("/v1/comments", json=numbered(n, author=author), headers=auth(key))
+        ).status_code == 202
     author = {"id": "reader-9", "name": "R", "ip": "203.0.113.9"}
     response = await client.post("/v1/comments", json=numbered(9, author=author), headers=auth(key))
     assert response.json()["error"]["limit"] == "per_ip"
