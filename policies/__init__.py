@@ -16,6 +16,7 @@ from policies.model import (
     Rule,
 )
 from policies.store import PolicyStore
+from policies.textfacts import grapheme_length
 
 __all__ = [
     "DETOXIFY_CATEGORIES",
@@ -31,5 +32,6 @@ __all__ = [
     "PolicyStore",
     "Rule",
     "evaluate",
+    "grapheme_length",
     "load_policy",
 ]

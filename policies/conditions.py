@@ -35,11 +35,17 @@ class Context:
         self.timed_out = False
         self._word_hits: dict[str, tuple[Span, ...]] | None = None
         self._links: tuple[textfacts.Link, ...] | None = None
+        self._length: int | None = None
 
     def word_hits(self) -> dict[str, tuple[Span, ...]]:
         if self._word_hits is None:
             self._word_hits = self.matcher.scan(self.facts.text)
         return self._word_hits
+
+    def length(self) -> int:
+        if self._length is None:
+            self._length = textfacts.grapheme_length(self.facts.text)
+        return self._length
 
     def links(self) -> tuple[textfacts.Link, ...]:
         if self._links is None:
@@ -163,7 +169,7 @@ class Length:
     compare: Comparison
 
     def test(self, ctx: Context) -> Result:
-        return _yes(self.compare(textfacts.grapheme_length(ctx.facts.text)))
+        return _yes(self.compare(ctx.length()))
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -26,7 +25,6 @@ class Link:
     span: tuple[int, int]
 
 
-@functools.lru_cache(maxsize=256)
 def grapheme_length(text: str) -> int:
     """Reader-perceived characters: "e" + combining accent or a skin-toned emoji count as one."""
     return len(_GRAPHEME.findall(text))
