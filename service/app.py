@@ -21,6 +21,7 @@ from service.dispatch import TaskDispatcher
 from service.errors import handle_exception
 from service.health import HealthController
 from service.logging import RequestContextMiddleware
+from service.moderation.wiring import moderation_routes
 from service.ratelimit import RateLimiter
 from service.settings import Settings
 from service.sites.auth import SiteAuthenticator, SiteContext, bearer_token
@@ -39,6 +40,7 @@ def create_app(
     authenticator = SiteAuthenticator(engine)
     comments = CommentService(engine, policies, limiter, dispatcher)
     articles = ArticleService(engine)
+    moderation_handlers, moderation_dependencies = moderation_routes(engine, policies, dispatcher)
 
     async def site(request: Request[Any, Any, Any]) -> SiteContext:
         return await authenticator.authenticate(bearer_token(request))
@@ -51,12 +53,13 @@ def create_app(
             await engine.dispose()
 
     return Litestar(
-        route_handlers=[CommentController, ArticleController, HealthController],
+        route_handlers=[CommentController, ArticleController, HealthController, *moderation_handlers],
         dependencies={
             "site": Provide(site),
             "comments": Provide(lambda: comments, sync_to_thread=False),
             "articles": Provide(lambda: articles, sync_to_thread=False),
             "engine": Provide(lambda: engine, sync_to_thread=False),
+            **moderation_dependencies,
         },
         exception_handlers={Exception: handle_exception},
         middleware=[RequestContextMiddleware],

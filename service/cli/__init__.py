@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from service.cli.db import db
+from service.cli.moderators import moderators
 from service.cli.policy import policy
 from service.cli.run import api, serve
 from service.cli.sites import sites
@@ -18,5 +19,6 @@ def main() -> None:
 main.add_command(db)
 main.add_command(policy)
 main.add_command(sites)
+main.add_command(moderators)
 main.add_command(serve)
 main.add_command(api)

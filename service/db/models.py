@@ -221,3 +221,101 @@ class IdempotencyRecord(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     response: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class ModeratorRole(enum.StrEnum):
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+class Moderator(Base):
+    """A person who works the queue; only a hash of the bearer token is stored."""
+
+    __tablename__ = "moderators"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[ModeratorRole] = mapped_column(_enum(ModeratorRole, "moderator_role"))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    revoked_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class ModeratorSite(Base):
+    """The sites a moderator may act on; everything else answers 404 to them."""
+
+    __tablename__ = "moderator_sites"
+
+    moderator_id: Mapped[int] = mapped_column(ForeignKey("moderators.id", ondelete="CASCADE"), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True)
+
+
+class ModeratorClaim(Base):
+    """A moderator's short hold on a queued comment, so two people do not judge it at once.
+
+    Separate from `Comment.claimed_until`, which is a worker's scoring lease.
+    """
+
+    __tablename__ = "moderator_claims"
+
+    comment_id: Mapped[str] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True)
+    moderator_id: Mapped[int] = mapped_column(ForeignKey("moderators.id", ondelete="CASCADE"))
+    claimed_at: Mapped[datetime] = mapped_column(Timestamp)
+    expires_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class CommentReport(Base):
+    """A reader's report of a comment; one per reader and comment."""
+
+    __tablename__ = "comment_reports"
+    __table_args__ = (UniqueConstraint("comment_id", "reporter_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    comment_id: Mapped[str] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    reporter_id: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class AuthorHistory(Base):
+    """Append-only: one row per change of an author's status, for the audit trail."""
+
+    __tablename__ = "author_history"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("authors.id", ondelete="CASCADE"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    actor: Mapped[str] = mapped_column(String(200))
+    from_status: Mapped[str] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    status_until: Mapped[datetime | None] = mapped_column(Timestamp)
+    reason: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class ModerationLabel(Base):
+    """A moderator's decision beside the policy's, so a policy replay can measure its precision.
+
+    `agreed` is True when the moderator confirmed what the system did (rejected a comment it held,
+    approved one it published) and False when they overturned it.
+    """
+
+    __tablename__ = "moderation_labels"
+    __table_args__ = (Index("ix_moderation_labels_site_created", "site_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    comment_id: Mapped[str] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    moderator_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(16))  # approve | reject
+    reason_code: Mapped[str] = mapped_column(String(64))
+    held_reason: Mapped[str | None] = mapped_column(String(64))  # the comment's status_reason when decided
+    system_action: Mapped[str | None] = mapped_column(String(16))  # the policy's publish | hold | reject
+    system_reasons: Mapped[list[str]] = mapped_column(JSON)
+    policy_name: Mapped[str | None] = mapped_column(String(200))
+    policy_version: Mapped[str | None] = mapped_column(String(64))
+    agreed: Mapped[bool | None] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
