@@ -47,12 +47,31 @@ def _load(path: Path, categories: Sequence[str]) -> Policy:
         raise click.exceptions.Exit(1) from None
 
 
-def _classifier_scores(texts: Sequence[str]) -> list[dict[str, float]]:
+def _classifier() -> Any:
     # Imported here: loading the model is slow and only needed when no scores were given.
     from service.settings import load_settings
     from workers.classifier import get_classifier
 
-    return get_classifier(load_settings().model).score(list(texts))
+    return get_classifier(load_settings().model)
+
+
+def _classifier_scores(texts: Sequence[str]) -> list[dict[str, float]]:
+    scores: list[dict[str, float]] = _classifier().score(list(texts))
+    return scores
+
+
+def _model_categories(categories: tuple[str, ...], from_model: bool) -> tuple[str, ...]:
+    """Categories to check score rules against: given ones, else the configured model's, else Detoxify's."""
+    if categories or not from_model:
+        return categories
+    return tuple(_classifier().info.classes)
+
+
+_from_model_option = click.option(
+    "--from-model",
+    is_flag=True,
+    help="Check score categories against the configured model's classes (loads it).",
+)
 
 
 @click.group()
@@ -63,8 +82,10 @@ def policy() -> None:
 @policy.command()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
 @_categories_option
-def check(files: tuple[Path, ...], categories: tuple[str, ...]) -> None:
+@_from_model_option
+def check(files: tuple[Path, ...], categories: tuple[str, ...], from_model: bool) -> None:
     """Validate policy files (default: every file in the policies folder); exit 1 on any error."""
+    categories = _model_categories(categories, from_model)
     paths = files or tuple(sorted(POLICIES_DIR.glob("*.yaml")))
     failed = False
     for path in paths:
@@ -125,7 +146,8 @@ def test(
     categories: tuple[str, ...],
 ) -> None:
     """Show the decision and every matched rule for one text."""
-    loaded = _load(file, categories)
+    # Without given scores the model runs anyway, so its classes are the ones to check against.
+    loaded = _load(file, _model_categories(categories, from_model=scores_json is None))
     if scores_json is not None:
         try:
             raw: Any = json.loads(scores_json)
@@ -186,6 +208,7 @@ def _print_report(report: Report) -> None:
 @click.option("--scores-column", help="A column holding each comment's scores as JSON.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @_categories_option
+@_from_model_option
 def replay_command(
     file: Path,
     input_path: Path,
@@ -193,8 +216,10 @@ def replay_command(
     scores_column: str | None,
     as_json: bool,
     categories: tuple[str, ...],
+    from_model: bool,
 ) -> None:
     """Run the policy over labelled comments (CSV: text,label[,score_<category>...]) and report."""
+    categories = _model_categories(categories, from_model)
     loaded = _load(file, categories)
     other = _load(against, categories) if against else None
     try:

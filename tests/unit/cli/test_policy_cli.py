@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib
 import json
 from pathlib import Path
 
@@ -223,3 +224,44 @@ def test_replay_needs_text_and_label_columns(folder: Path, tmp_path: Path) -> No
     code, _, err = run("replay", str(folder / "site.yaml"), "--input", str(data), "--scores-column", "x")
     assert code == 1
     assert "missing column(s) text" in err
+
+
+class FakeClassifier:
+    """Stands in for workers.classifier's Classifier: fixed classes, toxicity 0.8 for every text."""
+
+    class info:
+        classes = ("toxicity", "spam")
+
+    def score(self, texts: list[str]) -> list[dict[str, float]]:
+        return [{"toxicity": 0.8, "spam": 0.0} for _ in texts]
+
+
+@pytest.fixture
+def fake_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The package attribute `service.cli.policy` is the click group, so reach the module itself.
+    monkeypatch.setattr(importlib.import_module("service.cli.policy"), "_classifier", FakeClassifier)
+
+
+@pytest.mark.usefixtures("fake_model")
+def test_test_without_scores_asks_the_classifier(folder: Path) -> None:
+    code, out, _ = run("test", str(folder / "site.yaml"), "--text", "hello", "--json")
+    assert code == 0
+    assert json.loads(out)["scores"] == {"toxicity": 0.8, "spam": 0.0}
+    assert json.loads(out)["reasons"] == ["toxicity"]
+
+
+@pytest.mark.usefixtures("fake_model")
+def test_check_from_model_uses_the_models_classes(folder: Path) -> None:
+    (folder / "spam.yaml").write_text(
+        "rules:\n  - {name: s, reason: s, action: hold, when: {score: 'spam > 0.5'}}\n"
+    )
+    assert run("check", str(folder / "spam.yaml"))[0] == 1
+    assert run("check", str(folder / "spam.yaml"), "--from-model")[0] == 0
+
+
+@pytest.mark.usefixtures("fake_model")
+def test_replay_without_scores_asks_the_classifier(folder: Path, tmp_path: Path) -> None:
+    data = write_csv(tmp_path / "plain.csv", [{"text": "a", "label": "1"}, {"text": "b", "label": "0"}])
+    code, out, _ = run("replay", str(folder / "site.yaml"), "--input", str(data), "--json")
+    assert code == 0
+    assert json.loads(out)["policy"]["counts"]["hold"] == 2
