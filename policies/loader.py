@@ -78,8 +78,12 @@ class _Loader:
         if text is None:
             return
         reader = Reader(label, self.issues)
+        known_issues = len(self.issues)
         node = compose(text, label, self.issues)
         if node is None:
+            if len(self.issues) == known_issues:
+                # An emptied file (a truncated save) must not become a policy that publishes everything.
+                self.issues.append(PolicyIssue(label, 1, 1, "policy file is empty"))
             return
         fields = reader.mapping(node, "policy", TOP_KEYS)
         if fields is None:

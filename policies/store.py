@@ -34,6 +34,9 @@ class _Entry:
     policy: Policy
     fingerprint: _Fingerprint
     checked_at: float
+    # After a failed reload: the state of the whole folder, since the fix may be a file the broken
+    # version names but the good one does not (a word list added later).
+    failed_folder: _Fingerprint | None = None
 
 
 class PolicyStore:
@@ -62,6 +65,16 @@ class PolicyStore:
         # The site file's own presence counts, so a new or deleted site file is noticed.
         return (_stat(self.directory / f"{site_slug}.yaml"), *(_stat(path) for path in policy.files))
 
+    def _folder(self) -> _Fingerprint:
+        return tuple(
+            sorted(filter(None, (_stat(path) for path in self.directory.rglob("*") if path.is_file())))
+        )
+
+    def _unchanged(self, site_slug: str, entry: _Entry) -> bool:
+        if entry.failed_folder is not None:
+            return self._folder() == entry.failed_folder
+        return self._fingerprint(site_slug, entry.policy) == entry.fingerprint
+
     def for_site(self, site_slug: str) -> Policy:
         """The site's current policy; raises PolicyError only if no good version was ever loaded."""
         path = self._path_for(site_slug)
@@ -70,9 +83,10 @@ class PolicyStore:
             entry = self._entries.get(site_slug)
             if entry is not None and now - entry.checked_at < CHECK_INTERVAL_SECONDS:
                 return entry.policy
-            if entry is not None and self._fingerprint(site_slug, entry.policy) == entry.fingerprint:
+            if entry is not None and self._unchanged(site_slug, entry):
                 entry.checked_at = now
                 return entry.policy
+            before = _stat(path)
             try:
                 policy = load_policy(path, self.known_categories)
             except PolicyError as error:
@@ -85,8 +99,12 @@ class PolicyStore:
                     errors=[str(issue) for issue in error.errors],
                     kept_version=entry.policy.version,
                 )
-                # Retry once the files change again, not on every call.
-                entry.fingerprint = self._fingerprint(site_slug, entry.policy)
+                # Retry once files change again, not on every call.
+                entry.failed_folder = self._folder()
+                entry.checked_at = now
+                return entry.policy
+            if entry is not None and _stat(path) != before:
+                # The file changed while it was read (a save in progress): keep the old one, retry next check.
                 entry.checked_at = now
                 return entry.policy
             self._entries[site_slug] = _Entry(policy, self._fingerprint(site_slug, policy), now)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import structlog
 
-from policies import PolicyError, PolicyStore
+import policies.store
+from policies import Policy, PolicyError, PolicyStore
 
 GOOD = "limits: {max_length: 300}\n"
 
@@ -101,3 +103,48 @@ def test_bad_file_without_a_previous_version_raises(folder: Path) -> None:
     write(folder / "broken.yaml", "limits: 3\n")
     with pytest.raises(PolicyError, match=r"broken.yaml:1:9: limits must be a mapping"):
         PolicyStore(folder).for_site("broken")
+
+
+def test_fix_by_adding_a_missing_word_file_is_picked_up(folder: Path) -> None:
+    clock = Clock()
+    store = PolicyStore(folder, clock=clock)
+    store.for_site("news")
+    write(folder / "news.yaml", "extends: default\nword_lists:\n  w: {file: extra.txt}\n", bump=1)
+    clock.now = 2
+    assert "w" not in store.for_site("news").matcher.lists  # refused: extra.txt is missing
+    write(folder / "extra.txt", "idiot\n", bump=2)
+    clock.now = 4
+    assert "w" in store.for_site("news").matcher.lists
+
+
+def test_file_changing_while_it_is_read_is_not_taken(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = Clock()
+    store = PolicyStore(folder, clock=clock)
+    good = store.for_site("news")
+    real_load = policies.store.load_policy
+
+    def load_then_keep_writing(path: Path, categories: object = None) -> Policy:
+        loaded = real_load(path, None)
+        write(folder / "news.yaml", "extends: default\nlimits: {max_length: 42}\n", bump=3)
+        return loaded
+
+    write(folder / "news.yaml", "extends: default\n", bump=1)
+    monkeypatch.setattr(policies.store, "load_policy", load_then_keep_writing)
+    clock.now = 2
+    assert store.for_site("news") is good
+    monkeypatch.setattr(policies.store, "load_policy", real_load)
+    clock.now = 4
+    assert store.for_site("news").limits.max_length == 42
+
+
+def test_empty_file_is_refused(folder: Path) -> None:
+    write(folder / "empty.yaml", "# everything was deleted\n")
+    with pytest.raises(PolicyError, match=r"empty\.yaml:1:1: policy file is empty"):
+        PolicyStore(folder).for_site("empty")
+
+
+def test_concurrent_callers_share_one_loaded_policy(folder: Path) -> None:
+    store = PolicyStore(folder)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda _: store.for_site("news"), range(200)))
+    assert len({id(policy) for policy in results}) == 1
