@@ -171,3 +171,20 @@ def test_property_skeletons_never_contain_format_characters_or_upper_case(text: 
     for skeleton in skeletons(text):
         assert all(not char.isupper() and char not in "\u200b\u200d\ufeff" for char in skeleton.text)
         assert len(skeleton.runs) == len(skeleton.text) == len(skeleton.starts)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    word=st.text(alphabet="bcdfg", min_size=3, max_size=6),
+    prefix=st.text(alphabet="hjkmn", max_size=4),
+    suffix=st.text(alphabet="hjkmn", max_size=4),
+)
+def test_property_word_mode_ignores_a_banned_word_inside_a_longer_word(
+    word: str, prefix: str, suffix: str
+) -> None:
+    text = f"say {prefix}{word}{suffix} now"
+    found_as_word = bool(matcher(word).scan(text))
+    assert found_as_word is (not prefix and not suffix)
+    assert matcher(word, mode="substring").scan(text)["banned"] == (
+        (4 + len(prefix), 4 + len(prefix) + len(word)),
+    )
