@@ -265,3 +265,11 @@ def test_replay_without_scores_asks_the_classifier(folder: Path, tmp_path: Path)
     code, out, _ = run("replay", str(folder / "site.yaml"), "--input", str(data), "--json")
     assert code == 0
     assert json.loads(out)["policy"]["counts"]["hold"] == 2
+
+
+def test_policy_group_is_registered_on_the_moderation_command() -> None:
+    from service.cli import main
+
+    result = CliRunner().invoke(main, ["policy", "check"])
+    assert result.exit_code == 0, result.output
+    assert "default.yaml" in result.stdout
