@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
+from litestar import Request
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -34,6 +36,13 @@ class ModeratorContext:
     @property
     def is_admin(self) -> bool:
         return self.role == ModeratorRole.ADMIN
+
+
+def moderator_token(request: Request[Any, Any, Any]) -> str:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise unauthorized("Send a moderator token as `Authorization: Bearer <token>`.")
+    return token.strip()
 
 
 def require_admin(moderator: ModeratorContext, action: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 import structlog
 from sqlalchemy import and_, func, or_
@@ -237,7 +237,6 @@ class ModerationService:
         if transition is None:  # only where the row lock is not real (SQLite); the guard still holds
             latest = await repo.latest_change(conn, comment_id)
             await _refuse_not_held(conn, CommentStatus.PUBLISHED, latest)
-            raise AssertionError("unreachable")
         await repo.release_claim(conn, comment_id)
         await repo.insert_label(conn, await _label(conn, row, moderator, data, now))
         version = (await repo.latest_change(conn, comment_id)).id
@@ -370,7 +369,7 @@ def _refuse_others_claim(claim: Any, moderator: ModeratorContext, now: datetime)
         )
 
 
-async def _refuse_not_held(conn: AsyncConnection, status: str, latest: Any) -> None:
+async def _refuse_not_held(conn: AsyncConnection, status: str, latest: Any) -> NoReturn:
     names = await repo.moderator_names(conn, moderator_ids([latest.actor]))
     if status == CommentStatus.PENDING:
         raise ApiError(

@@ -12,13 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from policies import PolicyStore
 from service.dispatch import TaskDispatcher
 from service.moderation.audit import AuditService
-from service.moderation.auth import ModeratorAuthenticator, ModeratorContext
+from service.moderation.auth import ModeratorAuthenticator, ModeratorContext, moderator_token
 from service.moderation.authors import AuthorActionService
 from service.moderation.controllers import ModerationController
 from service.moderation.services import ModerationService
 from service.reports.controllers import ReportController
 from service.reports.services import ReportService
-from service.sites.auth import bearer_token
 
 
 def moderation_routes(
@@ -31,7 +30,7 @@ def moderation_routes(
     reports = ReportService(engine, policies, dispatcher)
 
     async def moderator(request: Request[Any, Any, Any]) -> ModeratorContext:
-        return await authenticator.authenticate(bearer_token(request))
+        return await authenticator.authenticate(moderator_token(request))
 
     dependencies = {
         "moderator": Provide(moderator),
