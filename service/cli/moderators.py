@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+from datetime import datetime
+
 import click
 
 from service.cli.context import session_scope
 from service.moderation.accounts import ModeratorError, create_moderator, list_moderators, revoke_moderator
+from service.moderation.labels import labelled_rows, write_labels
 
 
 @click.group()
@@ -47,3 +51,16 @@ def revoke(name: str) -> None:
     except ModeratorError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"moderator {name} revoked")
+
+
+@moderators.command("export-labels")
+@click.argument("site")
+@click.option("--since", type=click.DateTime(), help="Only decisions from this time (UTC) on.")
+def export_labels(site: str, since: datetime | None) -> None:
+    """Print a site's moderator decisions as CSV for `moderation policy replay --input`.
+
+    The file holds comment text: keep it on the newsroom's machines.
+    """
+    with session_scope() as session:
+        count = write_labels(labelled_rows(session, site, since), sys.stdout)
+    click.echo(f"{count} labelled comments", err=True)
