@@ -18,11 +18,11 @@ EMBEDDED_POLL_SECONDS = 0.05
 def broker_url(settings: Settings) -> str:
     if settings.broker.url:
         return settings.broker.url
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
     return f"sqla+sqlite:///{settings.data_dir / 'broker.db'}"
 
 
 def create_celery(settings: Settings) -> Celery:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)  # the embedded broker and beat keep files there
     url = broker_url(settings)
     if url.startswith("sqla+"):
         from kombu.transport import sqlalchemy as kombu_sqlalchemy

@@ -100,8 +100,8 @@ class Pipeline:
         return sorted(claimed, key=lambda row: row.id)
 
     def _score_and_decide(self, rows: Sequence[Any], result: BatchResult) -> None:
-        scorer = self.scorer()
         try:
+            scorer = self.scorer()  # a model that cannot load is a scoring failure like any other
             scores = scorer.score([row.body for row in rows])
         except Exception as exc:
             if len(rows) == 1:

@@ -198,3 +198,20 @@ async def test_decision_records_a_webhook_event_for_sites_that_have_one(
     assert delivery.payload["comment_id"] == comment_id
     assert (delivery.payload["from"], delivery.payload["to"]) == ("pending", "published")
     assert delivery.state == "pending"
+
+
+async def test_a_model_that_cannot_load_counts_as_a_failed_attempt(
+    client, make_site, settings, sync_engine, policy_dir
+):
+    key = make_site()
+    comment_id = await post(client, key, "Fine words.")
+
+    def broken_model() -> ScriptedScorer:
+        raise OSError("checkpoint unreadable")
+
+    pipeline = make_pipeline(settings, sync_engine, ScriptedScorer(), policy_dir, max_attempts=1)
+    pipeline.scorer = broken_model
+    with pytest.raises(ScoringFailed):
+        pipeline.moderate(comment_id)
+    pipeline.moderate(comment_id)
+    assert status_of(sync_engine, comment_id) == ("held", CLASSIFICATION_FAILED)
