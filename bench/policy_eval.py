@@ -107,13 +107,9 @@ def build_policy(folder: Path, banned: int, regexes: int, rng: random.Random) ->
             first, second = phrases[number]
             pattern = rf"(?i)\b{first}\W+(?:\w+\W+)?{second}\b"
         pattern = pattern.replace("'", "''")
-        rules.append(
-            f"  - {{name: re_{number}, reason: pattern, action: hold, when: {{regex: '{pattern}'}}}}"
-        )
+        rules.append(f"  - {{name: re_{number}, reason: pattern, action: hold, when: {{regex: '{pattern}'}}}}")
     path = folder / "bench.yaml"
-    path.write_text(
-        "word_lists:\n  banned: {kind: banned, file: banned.txt}\nrules:\n" + "\n".join(rules) + "\n"
-    )
+    path.write_text("word_lists:\n  banned: {kind: banned, file: banned.txt}\nrules:\n" + "\n".join(rules) + "\n")
     return path
 
 

@@ -99,9 +99,7 @@ class _Loader:
             elif parent is not None:
                 parent_path = self.root / f"{parent}.yaml"
                 if not parent_path.is_file():
-                    reader.error(
-                        value_node, f"extends {parent!r}: no file {parent}.yaml in the policies folder"
-                    )
+                    reader.error(value_node, f"extends {parent!r}: no file {parent}.yaml in the policies folder")
                 else:
                     self.load(parent_path, (*chain, path.stem))
         self._apply(reader, fields)
@@ -116,15 +114,11 @@ class _Loader:
             timeout = r.integer(fields["regex_timeout_ms"][1], "regex_timeout_ms", minimum=1)
             m.regex_timeout_ms = timeout if timeout is not None else m.regex_timeout_ms
         if "premoderation" in fields:
-            options = r.mapping(
-                fields["premoderation"][1], "premoderation", ("trusted_authors_skip_article",)
-            )
+            options = r.mapping(fields["premoderation"][1], "premoderation", ("trusted_authors_skip_article",))
             if options and "trusted_authors_skip_article" in options:
                 node = options["trusted_authors_skip_article"][1]
                 flag = r.boolean(node, "trusted_authors_skip_article")
-                m.trusted_skip_article_premoderation = (
-                    m.trusted_skip_article_premoderation if flag is None else flag
-                )
+                m.trusted_skip_article_premoderation = m.trusted_skip_article_premoderation if flag is None else flag
         if "reason_codes" in fields:
             for code, node in r.strings(fields["reason_codes"][1], "reason_codes") or []:
                 if not IDENTIFIER.match(code):
@@ -204,9 +198,7 @@ class _Loader:
             if not entry:
                 continue
             if not fold_entry(entry).text:
-                self.issues.append(
-                    PolicyIssue(str(path), number, 1, f"word {entry!r} has no letters or digits")
-                )
+                self.issues.append(PolicyIssue(str(path), number, 1, f"word {entry!r} has no letters or digits"))
             entries.append(entry)
         return entries
 
@@ -233,9 +225,7 @@ class _Loader:
             raise PolicyError(self.issues)
         policy_limits = replace(Limits(), **m.limits)
         if policy_limits.min_length > policy_limits.max_length:
-            raise PolicyError(
-                [PolicyIssue(self.files[-1], 1, 1, "limits.min_length exceeds limits.max_length")]
-            )
+            raise PolicyError([PolicyIssue(self.files[-1], 1, 1, "limits.min_length exceeds limits.max_length")])
         return Policy(
             name=name,
             version=self.digest.hexdigest(),

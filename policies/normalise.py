@@ -97,9 +97,7 @@ def _deleet(token: list[_Char], alternate: bool) -> list[_Char]:
         replacement = (LEET_ALTERNATE.get(char) if alternate else None) or LEET.get(char)
         if replacement is None:
             continue
-        if char not in _NEEDS_LETTER_AFTER or (
-            position + 1 < len(mapped) and mapped[position + 1][0].isalpha()
-        ):
+        if char not in _NEEDS_LETTER_AFTER or (position + 1 < len(mapped) and mapped[position + 1][0].isalpha()):
             mapped[position] = (replacement, start, end)
     return mapped
 

@@ -106,9 +106,7 @@ def _typed(value: str, kind: object, row: int, column: str) -> object:
         raise ReplayError(f"row {row}: {column} {value!r}: {error}") from None
 
 
-def read_labelled(
-    path: Path, categories: Iterable[str], scores_column: str | None = None
-) -> list[LabelledComment]:
+def read_labelled(path: Path, categories: Iterable[str], scores_column: str | None = None) -> list[LabelledComment]:
     """Read `text,label` rows, with optional category labels, score_<category>, author and article columns."""
     categories = frozenset(categories)
     comments = []
@@ -135,9 +133,7 @@ def read_labelled(
                 try:
                     scores = {str(k): float(v) for k, v in json.loads(row.get(scores_column) or "{}").items()}
                 except (ValueError, AttributeError) as error:
-                    raise ReplayError(
-                        f"row {row_number}: {scores_column} is not a JSON object: {error}"
-                    ) from None
+                    raise ReplayError(f"row {row_number}: {scores_column} is not a JSON object: {error}") from None
             elif score_columns:
                 scores = {
                     category: float(str(_typed(row[column], float, row_number, column)))
@@ -154,9 +150,7 @@ def read_labelled(
                     ),
                     label=_flag(row["label"], row_number, "label"),
                     category_labels={
-                        c: _flag(row[c], row_number, c)
-                        for c in categories & columns
-                        if row.get(c) not in (None, "")
+                        c: _flag(row[c], row_number, c) for c in categories & columns if row.get(c) not in (None, "")
                     },
                     scores=scores,
                 )
@@ -171,14 +165,10 @@ def score_all(comments: Sequence[LabelledComment], scorer: Scorer | None) -> lis
         raise ReplayError("the input has no scores and no classifier is available")
     fresh = scorer([comments[index].facts.text for index in unscored]) if unscored and scorer else []
     by_index = dict(zip(unscored, fresh, strict=True))
-    return [
-        comment.scores if comment.scores is not None else by_index[i] for i, comment in enumerate(comments)
-    ]
+    return [comment.scores if comment.scores is not None else by_index[i] for i, comment in enumerate(comments)]
 
 
-def replay(
-    policy: Policy, comments: Sequence[LabelledComment], scores: Sequence[Mapping[str, float]]
-) -> Report:
+def replay(policy: Policy, comments: Sequence[LabelledComment], scores: Sequence[Mapping[str, float]]) -> Report:
     decisions = tuple(evaluate(policy, c.facts, s) for c, s in zip(comments, scores, strict=True))
     counts = Counter({"publish": 0, "hold": 0, "reject": 0})
     counts.update(decision.action for decision in decisions)

@@ -76,14 +76,7 @@ class RuleParser:
         skippable = self.r.boolean(fields["skippable"][1], "skippable") if "skippable" in fields else False
         if "description" in fields:
             self.r.string(fields["description"][1], "description")
-        if (
-            name is None
-            or reason is None
-            or action is None
-            or when is None
-            or stop is None
-            or skippable is None
-        ):
+        if name is None or reason is None or action is None or when is None or stop is None or skippable is None:
             return None
         return Rule(name, reason, action, when, stop, skippable)
 

@@ -66,9 +66,7 @@ class PolicyStore:
         return (_stat(self.directory / f"{site_slug}.yaml"), *(_stat(path) for path in policy.files))
 
     def _folder(self) -> _Fingerprint:
-        return tuple(
-            sorted(filter(None, (_stat(path) for path in self.directory.rglob("*") if path.is_file())))
-        )
+        return tuple(sorted(filter(None, (_stat(path) for path in self.directory.rglob("*") if path.is_file()))))
 
     def _unchanged(self, site_slug: str, entry: _Entry) -> bool:
         if entry.failed_folder is not None:
@@ -109,7 +107,5 @@ class PolicyStore:
                 return entry.policy
             self._entries[site_slug] = _Entry(policy, self._fingerprint(site_slug, policy), now)
             if entry is not None and entry.policy.version != policy.version:
-                log.info(
-                    "policy.reloaded", site=site_slug, version=policy.version, previous=entry.policy.version
-                )
+                log.info("policy.reloaded", site=site_slug, version=policy.version, previous=entry.policy.version)
             return policy

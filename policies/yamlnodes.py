@@ -51,9 +51,7 @@ class Reader:
             if not isinstance(key, str):
                 self.error(key_node, f"{what}: keys must be strings")
             elif key not in allowed:
-                self.error(
-                    key_node, f"{what}: unknown key {key!r} (expected one of: {', '.join(sorted(allowed))})"
-                )
+                self.error(key_node, f"{what}: unknown key {key!r} (expected one of: {', '.join(sorted(allowed))})")
             elif key in result:
                 self.error(key_node, f"{what}: duplicate key {key!r}")
             else:

@@ -153,9 +153,7 @@ def test(
             raw: Any = json.loads(scores_json)
             scores = {str(key): float(value) for key, value in raw.items()}
         except (ValueError, AttributeError, TypeError) as error:
-            raise click.BadParameter(
-                f"not a JSON object of numbers: {error}", param_hint="--scores"
-            ) from None
+            raise click.BadParameter(f"not a JSON object of numbers: {error}", param_hint="--scores") from None
     else:
         scores = _classifier_scores([text])[0]
     facts = CommentFacts(
@@ -199,12 +197,8 @@ def _print_report(report: Report) -> None:
 
 @policy.command("replay")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option(
-    "--input", "input_path", required=True, type=click.Path(path_type=Path, dir_okay=False, exists=True)
-)
-@click.option(
-    "--against", type=click.Path(path_type=Path, dir_okay=False), help="Another policy to compare with."
-)
+@click.option("--input", "input_path", required=True, type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--against", type=click.Path(path_type=Path, dir_okay=False), help="Another policy to compare with.")
 @click.option("--scores-column", help="A column holding each comment's scores as JSON.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @_categories_option

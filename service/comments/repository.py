@@ -49,9 +49,7 @@ async def get_or_create_article(
     return (await conn.execute(query)).one()
 
 
-async def get_or_create_author(
-    conn: AsyncConnection, site_id: int, external_id: str, name: str, now: datetime
-) -> Any:
+async def get_or_create_author(conn: AsyncConnection, site_id: int, external_id: str, name: str, now: datetime) -> Any:
     columns = (Author.id, Author.status, Author.status_until)
     query = select(*columns).where(Author.site_id == site_id, Author.external_id == external_id)
     row = (await conn.execute(query)).first()

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from service.db.engine import create_sync_engine
 from service.db.models import Comment
 from service.settings import load_settings
-from tests.e2e.conftest import create_test_site
+from tests.e2e.conftest import create_test_site, statuses
 from tests.e2e.test_pipeline_e2e import DECISION_TIMEOUT, REDIS_BROKER, all_decided, api, post_all
-from tests.helpers.processes import free_port, kill_hard, running, start, stop, wait_for
+from tests.helpers.processes import free_port, kill_hard, running, start, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 
@@ -65,7 +65,7 @@ async def test_broker_down_while_posting_then_every_comment_is_decided(
     async with api(env) as client:
         expected = await post_all(client, key)
     assert set(expected) <= set(all_decided(postgres_database, expected) or _pending(postgres_database))
-    server = subprocess.Popen(redis_command, stdout=subprocess.DEVNULL)
+    server = subprocess.Popen(redis_command, stdout=subprocess.DEVNULL)  # noqa: ASYNC220 - a test's own server
     try:
         wait_for(lambda: _redis_up(broker), 10, "the broker to start")
         log = tmp_path / "worker.log"
@@ -81,8 +81,6 @@ async def test_broker_down_while_posting_then_every_comment_is_decided(
 
 
 def _pending(database_url: str) -> dict[str, str]:
-    from tests.e2e.conftest import statuses
-
     return {i: s for i, s in statuses(database_url).items() if s == "pending"}
 
 
@@ -92,5 +90,3 @@ def _redis_up(url: str) -> bool:
     except redis.ConnectionError:
         return False
 
-
-__all__ = ["stop"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -38,19 +39,15 @@ def start(argv: list[str], env: dict[str, str], log_path: Path) -> subprocess.Po
 
 def kill_hard(process: subprocess.Popen[bytes]) -> None:
     """SIGKILL the whole group: no chance to ack, requeue or clean up, as when a machine dies."""
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     process.wait(timeout=10)
 
 
 def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: float = 20) -> int:
     if process.poll() is None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            pass
     try:
         return process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:

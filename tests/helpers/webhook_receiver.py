@@ -27,7 +27,7 @@ def webhook_receiver(statuses: list[int] | None = None) -> Iterator[Receiver]:
     receiver = Receiver(url="", statuses=list(statuses or [200]))
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             receiver.calls.append(Received({k.lower(): v for k, v in self.headers.items()}, body))
             index = min(len(receiver.calls), len(receiver.statuses)) - 1

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import Engine, select, update
 
 from policies import PolicyStore
-from service.db.models import Comment, CommentHistory, CommentScore, PolicyDecision, WebhookDelivery
 from service.db.engine import sync_session_factory
+from service.db.models import Comment, CommentHistory, CommentScore, PolicyDecision, WebhookDelivery
 from service.settings import PipelineSettings, Settings
 from service.sites.services import configure_webhook
 from tests.conftest import auth
@@ -54,7 +54,9 @@ class ScriptedScorer:
         return scores
 
 
-def make_pipeline(settings: Settings, engine: Engine, scorer: ScriptedScorer, policy_dir: Path, **overrides) -> Pipeline:  # type: ignore[no-untyped-def]
+def make_pipeline(
+    settings: Settings, engine: Engine, scorer: ScriptedScorer, policy_dir: Path, **overrides
+) -> Pipeline:  # type: ignore[no-untyped-def]
     return Pipeline(
         engine=engine,
         policies=PolicyStore(policy_dir),

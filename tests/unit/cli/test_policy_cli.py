@@ -27,12 +27,9 @@ rules:
 def folder(tmp_path: Path) -> Path:
     (tmp_path / "site.yaml").write_text(POLICY)
     (tmp_path / "strict.yaml").write_text(
-        "extends: site\nrules:\n"
-        "  - {name: toxic, reason: toxicity, action: hold, when: {score: 'toxicity >= 0.4'}}\n"
+        "extends: site\nrules:\n  - {name: toxic, reason: toxicity, action: hold, when: {score: 'toxicity >= 0.4'}}\n"
     )
-    (tmp_path / "broken.yaml").write_text(
-        "rules:\n  - {name: r, reason: x, action: hold, when: {regex: 'a(('}}\n"
-    )
+    (tmp_path / "broken.yaml").write_text("rules:\n  - {name: r, reason: x, action: hold, when: {regex: 'a(('}}\n")
     return tmp_path
 
 
@@ -68,9 +65,7 @@ def test_check_accepts_the_active_models_categories(folder: Path) -> None:
 
 
 def test_test_prints_the_decision_and_matched_rules(folder: Path) -> None:
-    code, out, _ = run(
-        "test", str(folder / "site.yaml"), "--text", "you 1d10t", "--scores", '{"toxicity": 0.8}'
-    )
+    code, out, _ = run("test", str(folder / "site.yaml"), "--text", "you 1d10t", "--scores", '{"toxicity": 0.8}')
     assert code == 0
     assert "action: reject" in out
     assert "matched banned_words: reject (banned_word) at 4-9" in out
@@ -197,9 +192,7 @@ def test_replay_reads_json_scores_and_author_facts(folder: Path, tmp_path: Path)
             },
         ],
     )
-    code, out, _ = run(
-        "replay", str(folder / "site.yaml"), "--input", str(data), "--scores-column", "scores", "--json"
-    )
+    code, out, _ = run("replay", str(folder / "site.yaml"), "--input", str(data), "--scores-column", "scores", "--json")
     assert code == 0
     report = json.loads(out)["policy"]
     assert report["per_reason"]["new_author"]["recall"] == 1.0
@@ -252,9 +245,7 @@ def test_test_without_scores_asks_the_classifier(folder: Path) -> None:
 
 @pytest.mark.usefixtures("fake_model")
 def test_check_from_model_uses_the_models_classes(folder: Path) -> None:
-    (folder / "spam.yaml").write_text(
-        "rules:\n  - {name: s, reason: s, action: hold, when: {score: 'spam > 0.5'}}\n"
-    )
+    (folder / "spam.yaml").write_text("rules:\n  - {name: s, reason: s, action: hold, when: {score: 'spam > 0.5'}}\n")
     assert run("check", str(folder / "spam.yaml"))[0] == 1
     assert run("check", str(folder / "spam.yaml"), "--from-model")[0] == 0
 

@@ -88,9 +88,7 @@ def errors_of(path: Path, categories: set[str] | None = None) -> list[str]:
         pytest.param("x: !!python/object:os.system 'true'\n", 1, 1, "unknown key 'x'", id="no objects"),
     ],
 )  # fmt: skip
-def test_errors_name_file_line_and_column(
-    tmp_path: Path, text: str, line: int, column: int, message: str
-) -> None:
+def test_errors_name_file_line_and_column(tmp_path: Path, text: str, line: int, column: int, message: str) -> None:
     path = write(tmp_path / "policies", "site.yaml", text)
     write(tmp_path, "outside.txt", "word\n")
     found = errors_of(path)
@@ -128,9 +126,7 @@ def test_symlink_escaping_the_folder_is_refused(tmp_path: Path) -> None:
     [
         pytest.param({"a": "extends: a\n"}, "a -> a", id="self"),
         pytest.param({"a": "extends: b\n", "b": "extends: a\n"}, "a -> b -> a", id="two files"),
-        pytest.param(
-            {"a": "extends: b\n", "b": "extends: c\n", "c": "extends: b\n"}, "b -> c -> b", id="deeper"
-        ),
+        pytest.param({"a": "extends: b\n", "b": "extends: c\n", "c": "extends: b\n"}, "b -> c -> b", id="deeper"),
     ],
 )
 def test_extends_cycles_are_errors(tmp_path: Path, files: dict[str, str], message: str) -> None:

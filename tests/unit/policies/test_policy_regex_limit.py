@@ -11,8 +11,7 @@ from policies import CommentFacts, evaluate, load_policy
 def test_catastrophic_regex_is_bounded_and_holds(tmp_path: Path) -> None:
     path = tmp_path / "slow.yaml"
     path.write_text(
-        "regex_timeout_ms: 100\nrules:\n"
-        "  - {name: evil, reason: evil, action: reject, when: {regex: '(a|aa)+$'}}\n"
+        "regex_timeout_ms: 100\nrules:\n  - {name: evil, reason: evil, action: reject, when: {regex: '(a|aa)+$'}}\n"
     )
     policy = load_policy(path)
     started = time.monotonic()
@@ -25,7 +24,5 @@ def test_catastrophic_regex_is_bounded_and_holds(tmp_path: Path) -> None:
 
 def test_fast_regex_is_not_affected_by_the_limit(tmp_path: Path) -> None:
     path = tmp_path / "fast.yaml"
-    path.write_text(
-        "regex_timeout_ms: 100\nrules:\n  - {name: ok, reason: ok, action: reject, when: {regex: 'a+!'}}\n"
-    )
+    path.write_text("regex_timeout_ms: 100\nrules:\n  - {name: ok, reason: ok, action: reject, when: {regex: 'a+!'}}\n")
     assert evaluate(load_policy(path), CommentFacts("a" * 60 + "!"), {}).action == "reject"

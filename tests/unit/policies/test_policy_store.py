@@ -44,9 +44,7 @@ def test_site_file_else_default(folder: Path) -> None:
     assert store.for_site("other").name == "default"
 
 
-@pytest.mark.parametrize(
-    "slug", ["../default", "news/../../etc", "/etc/passwd", "", ".hidden", "a\\b", "a b"]
-)
+@pytest.mark.parametrize("slug", ["../default", "news/../../etc", "/etc/passwd", "", ".hidden", "a\\b", "a b"])
 def test_slugs_with_path_characters_are_refused(folder: Path, slug: str) -> None:
     with pytest.raises(ValueError, match="invalid site slug"):
         PolicyStore(folder).for_site(slug)

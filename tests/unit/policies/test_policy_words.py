@@ -179,12 +179,8 @@ def test_property_skeletons_never_contain_format_characters_or_upper_case(text: 
     prefix=st.text(alphabet="hjkmn", max_size=4),
     suffix=st.text(alphabet="hjkmn", max_size=4),
 )
-def test_property_word_mode_ignores_a_banned_word_inside_a_longer_word(
-    word: str, prefix: str, suffix: str
-) -> None:
+def test_property_word_mode_ignores_a_banned_word_inside_a_longer_word(word: str, prefix: str, suffix: str) -> None:
     text = f"say {prefix}{word}{suffix} now"
     found_as_word = bool(matcher(word).scan(text))
     assert found_as_word is (not prefix and not suffix)
-    assert matcher(word, mode="substring").scan(text)["banned"] == (
-        (4 + len(prefix), 4 + len(prefix) + len(word)),
-    )
+    assert matcher(word, mode="substring").scan(text)["banned"] == ((4 + len(prefix), 4 + len(prefix) + len(word)),)

@@ -48,9 +48,7 @@ def upgrade() -> None:
         sa.Column("premoderated", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["site_id"], ["sites.id"], name=op.f("fk_articles_site_id_sites"), ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["site_id"], ["sites.id"], name=op.f("fk_articles_site_id_sites"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_articles")),
         sa.UniqueConstraint("site_id", "external_id", name=op.f("uq_articles_site_id")),
     )
@@ -76,9 +74,7 @@ def upgrade() -> None:
         ),
         sa.Column("status_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["site_id"], ["sites.id"], name=op.f("fk_authors_site_id_sites"), ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["site_id"], ["sites.id"], name=op.f("fk_authors_site_id_sites"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_authors")),
         sa.UniqueConstraint("site_id", "external_id", name=op.f("uq_authors_site_id")),
     )
@@ -119,9 +115,7 @@ def upgrade() -> None:
     with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_webhook_deliveries_comment_id"), ["comment_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_webhook_deliveries_site_id"), ["site_id"], unique=False)
-        batch_op.create_index(
-            "ix_webhook_deliveries_state_next_attempt", ["state", "next_attempt_at"], unique=False
-        )
+        batch_op.create_index("ix_webhook_deliveries_state_next_attempt", ["state", "next_attempt_at"], unique=False)
 
     op.create_table(
         "comments",
@@ -163,16 +157,12 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["parent_id"], ["comments.id"], name=op.f("fk_comments_parent_id_comments"), ondelete="SET NULL"
         ),
-        sa.ForeignKeyConstraint(
-            ["site_id"], ["sites.id"], name=op.f("fk_comments_site_id_sites"), ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["site_id"], ["sites.id"], name=op.f("fk_comments_site_id_sites"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_comments")),
     )
     with op.batch_alter_table("comments", schema=None) as batch_op:
         batch_op.create_index("ix_comments_article_status_id", ["article_id", "status", "id"], unique=False)
-        batch_op.create_index(
-            "ix_comments_author_body_hash", ["author_id", "body_hash", "created_at"], unique=False
-        )
+        batch_op.create_index("ix_comments_author_body_hash", ["author_id", "body_hash", "created_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_comments_root_id"), ["root_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_comments_site_id"), ["site_id"], unique=False)
         batch_op.create_index("ix_comments_status_updated", ["status", "updated_at"], unique=False)
