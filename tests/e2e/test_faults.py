@@ -89,4 +89,3 @@ def _redis_up(url: str) -> bool:
         return bool(redis.Redis.from_url(url).ping())
     except redis.ConnectionError:
         return False
-

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from kombu import Connection
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
@@ -28,6 +30,7 @@ from workers.dispatch import CeleryDispatcher
 pytestmark = pytest.mark.slow
 
 REDIS_BROKER = "redis://127.0.0.1:6379/14"
+AMQP_BROKER = "amqp://guest:guest@127.0.0.1:5672//"
 DECISION_TIMEOUT = 90  # the first comment waits for the worker to import torch and load the model
 
 
@@ -54,13 +57,25 @@ def all_decided(database_url: str, expected: dict[str, str]) -> dict[str, str] |
     return current if all(current.get(i) not in (None, "pending") for i in expected) else None
 
 
+def empty_broker(url: str) -> None:
+    """Leave no message from an earlier run in the shared broker."""
+    if url.startswith("redis"):
+        redis.Redis.from_url(url).flushdb()
+    else:
+        with Connection(url) as connection:
+            for queue in ("moderation", "webhooks"):
+                with contextlib.suppress(Exception):
+                    connection.default_channel.queue_purge(queue)
+
+
 @pytest.mark.postgres
 @pytest.mark.redis
-async def test_real_worker_decides_on_postgres_and_redis_and_tells_the_site(
-    worker_env: dict[str, str], postgres_database: str, tmp_path: Path
+@pytest.mark.parametrize("broker", [REDIS_BROKER, AMQP_BROKER], ids=["redis", "rabbitmq"])
+async def test_real_worker_decides_on_postgres_and_tells_the_site(
+    worker_env: dict[str, str], postgres_database: str, tmp_path: Path, broker: str
 ) -> None:
-    redis.Redis.from_url(REDIS_BROKER).flushdb()
-    env = {**worker_env, "MODERATION_DATABASE_URL": postgres_database, "MODERATION_BROKER_URL": REDIS_BROKER}
+    empty_broker(broker)
+    env = {**worker_env, "MODERATION_DATABASE_URL": postgres_database, "MODERATION_BROKER_URL": broker}
     key = create_test_site(postgres_database)
     log = tmp_path / "worker.log"
     with webhook_receiver() as receiver:
