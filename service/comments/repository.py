@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from service.db.models import (
@@ -23,6 +23,18 @@ from service.db.models import (
 from service.webhooks import record_status_change_async
 
 
+def _upsert(conn: AsyncConnection, table: Any, values: dict[str, Any], keep: str) -> Any:
+    """INSERT, or on a (site_id, external_id) clash touch `keep` so RETURNING gives the existing row.
+
+    One round trip and no savepoint, on PostgreSQL and SQLite alike.
+    """
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = dialect_insert(table).values(**values)
+    return statement.on_conflict_do_update(
+        index_elements=[table.site_id, table.external_id], set_={keep: getattr(table, keep)}
+    )
+
+
 async def get_or_create_article(
     conn: AsyncConnection, site_id: int, external_id: str, fields: dict[str, Any], now: datetime
 ) -> Any:
@@ -31,22 +43,17 @@ async def get_or_create_article(
     row = (await conn.execute(query)).first()
     if row is not None:
         return row
-    try:
-        async with conn.begin_nested():
-            await conn.execute(
-                insert(Article).values(
-                    site_id=site_id,
-                    external_id=external_id,
-                    closed=False,
-                    premoderated=False,
-                    created_at=now,
-                    updated_at=now,
-                    **fields,
-                )
-            )
-    except IntegrityError:
-        pass  # created by a concurrent request: read theirs
-    return (await conn.execute(query)).one()
+    values = {
+        "site_id": site_id,
+        "external_id": external_id,
+        "closed": False,
+        "premoderated": False,
+        "created_at": now,
+        "updated_at": now,
+        **fields,
+    }
+    # A concurrent request may create it between our read and this insert: the upsert returns theirs.
+    return (await conn.execute(_upsert(conn, Article, values, "updated_at").returning(*columns))).one()
 
 
 async def get_or_create_author(conn: AsyncConnection, site_id: int, external_id: str, name: str, now: datetime) -> Any:
@@ -55,20 +62,14 @@ async def get_or_create_author(conn: AsyncConnection, site_id: int, external_id:
     row = (await conn.execute(query)).first()
     if row is not None:
         return row
-    try:
-        async with conn.begin_nested():
-            await conn.execute(
-                insert(Author).values(
-                    site_id=site_id,
-                    external_id=external_id,
-                    name=name,
-                    status=AuthorStatus.ACTIVE,
-                    created_at=now,
-                )
-            )
-    except IntegrityError:
-        pass
-    return (await conn.execute(query)).one()
+    values = {
+        "site_id": site_id,
+        "external_id": external_id,
+        "name": name,
+        "status": AuthorStatus.ACTIVE,
+        "created_at": now,
+    }
+    return (await conn.execute(_upsert(conn, Author, values, "created_at").returning(*columns))).one()
 
 
 async def find_parent(conn: AsyncConnection, site_id: int, parent_id: str) -> Any:
