@@ -1,0 +1,235 @@
+"""Pipeline benchmark: model throughput, worker throughput on a deep queue, post-to-decision latency.
+
+    python bench/pipeline.py [--comments 480] [--seconds 20] [--brokers redis,embedded]
+
+1. The model alone, in this process: comments/s scoring batches of MODERATION_MODEL_MAX_BATCH_SIZE (32)
+   and one comment per call (torch threads: 2).
+2. A real worker process (solo pool, 2 torch threads) on PostgreSQL + Redis: --comments pending comments
+   and one task each, drained; throughput counts from the first decision to the last (the model load
+   at the first comment is excluded).
+3. Post-to-decision latency at half the worker's measured throughput, open loop for --seconds, on Redis
+   (PostgreSQL) and on the embedded broker (SQLite): p50/p99 of decided_at - created_at.
+Comments are synthetic news-comment sentences of about 60 tokens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+import httpx  # noqa: E402
+import psycopg  # noqa: E402
+import redis  # noqa: E402
+from sqlalchemy import select  # noqa: E402
+
+from service.app import create_app  # noqa: E402
+from service.db import migrate  # noqa: E402
+from service.db.engine import create_sync_engine, sync_session_factory  # noqa: E402
+from service.db.models import Comment  # noqa: E402
+from service.logging import configure_logging  # noqa: E402
+from service.settings import LogSettings, Settings, load_settings  # noqa: E402
+from service.sites.services import create_site  # noqa: E402
+from workers.dispatch import CeleryDispatcher  # noqa: E402
+
+POSTGRES_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_BROKER = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+THREADS = "2"
+_SUBJECTS = ["The council", "This article", "The new budget", "Our mayor", "The school board", "The editor"]
+_VERBS = ["clearly explains", "completely ignores", "raises good questions about", "misrepresents", "covers"]
+_OBJECTS = ["the housing plan", "the bus routes", "last week's vote", "local taxes", "the flood defences"]
+_TAILS = [
+    "and I would like to read more about how residents were consulted before the decision was made.",
+    "which is exactly why so many of us in the neighbourhood are worried about what comes next here.",
+    "but the numbers in the third paragraph do not match what was presented at the public meeting.",
+]
+
+
+def comments(count: int, seed: int = 7) -> list[str]:
+    rng = random.Random(seed)
+    return [
+        f"{rng.choice(_SUBJECTS)} {rng.choice(_VERBS)} {rng.choice(_OBJECTS)} (#{n}), {rng.choice(_TAILS)}"
+        for n in range(count)
+    ]
+
+
+def model_throughput(texts: list[str]) -> tuple[float, float]:
+    import torch
+
+    from workers.classifier import load_classifier
+
+    torch.set_num_threads(int(THREADS))
+    classifier = load_classifier(load_settings().model)
+    classifier.score(texts[:32])  # warm-up
+    started = time.perf_counter()
+    classifier.score(texts)
+    batched = len(texts) / (time.perf_counter() - started)
+    singles = texts[:128]
+    started = time.perf_counter()
+    for text in singles:
+        classifier.score([text])
+    one_by_one = len(singles) / (time.perf_counter() - started)
+    return batched, one_by_one
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    name = f"moderation_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def worker(env: dict[str, str], log: Path) -> Iterator[None]:
+    command = [sys.executable, "-m", "service.cli", "worker", "--queues=moderation", "--pool=solo"]
+    with log.open("ab") as out:
+        process = subprocess.Popen(command, cwd=REPO, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def prepare(settings: Settings) -> str:
+    engine = create_sync_engine(settings.database)
+    migrate.upgrade(engine)
+    with sync_session_factory(engine).begin() as session:
+        key = create_site(session, f"bench-{uuid.uuid4().hex[:6]}")[1]
+    engine.dispose()
+    return key
+
+
+def decisions(settings: Settings, ids: set[str]) -> list[tuple[datetime, datetime]]:
+    engine = create_sync_engine(settings.database)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(Comment.id, Comment.created_at, Comment.updated_at).where(Comment.status != "pending")
+            ).all()
+    finally:
+        engine.dispose()
+    return [(row.created_at, row.updated_at) for row in rows if row.id in ids]
+
+
+async def post(client: httpx.AsyncClient, key: str, text: str, n: int) -> str:
+    payload = {"article_id": f"a-{n % 50}", "author": {"id": f"b-{uuid.uuid4().hex}", "name": "R"}, "body": text}
+    response = await client.post("/v1/comments", json=payload, headers={"Authorization": f"Bearer {key}"})
+    response.raise_for_status()
+    return str(response.json()["id"])
+
+
+async def post_all(settings: Settings, key: str, texts: list[str], rate: float | None) -> set[str]:
+    """Post every text through the real API in this process (rate None: as fast as possible)."""
+    app = create_app(settings, CeleryDispatcher(settings))
+    async with (
+        app.lifespan(),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client,
+    ):
+        if rate is None:
+            return {await post(client, key, text, n) for n, text in enumerate(texts)}
+        ids, tasks, started = set(), [], time.perf_counter()
+        for n, text in enumerate(texts):
+            delay = started + n / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(post(client, key, text, n)))
+        for task in tasks:
+            ids.add(await task)
+        return ids
+
+
+def wait_decided(settings: Settings, ids: set[str], timeout: float) -> list[tuple[datetime, datetime]]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = decisions(settings, ids)
+        if len(done) == len(ids):
+            return done
+        time.sleep(0.5)
+    raise SystemExit(f"only {len(decisions(settings, ids))}/{len(ids)} decided in {timeout} s")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
+
+
+def latency_run(settings: Settings, key: str, texts: list[str], rate: float) -> tuple[float, float]:
+    ids = asyncio.run(post_all(settings, key, texts, rate))
+    done = wait_decided(settings, ids, 300)
+    latencies = [(decided - created).total_seconds() * 1000 for created, decided in done]
+    return statistics.median(latencies), percentile(latencies, 0.99)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--comments", type=int, default=480)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--brokers", default="redis,embedded")
+    args = parser.parse_args()
+    texts = comments(args.comments)
+    os.environ.setdefault("MODERATION_LOG_LEVEL", "WARNING")
+    configure_logging(LogSettings(level="WARNING"))
+    batched, single = model_throughput(texts)
+    print(f"model alone: {batched:.1f} comments/s in batches of 32, {single:.1f}/s one per call "
+          f"(batching x{batched / single:.2f})", flush=True)  # fmt: skip
+    common = {"MODERATION_MODEL_TORCH_THREADS": THREADS, "MODERATION_LOG_LEVEL": "WARNING"}
+    capacity = None
+    log = Path(tempfile.mkdtemp()) / "worker.log"
+    if "redis" in args.brokers:
+        redis.Redis.from_url(REDIS_BROKER).flushdb()
+        with postgres_database() as url:
+            env = {**common, "MODERATION_DATABASE_URL": url, "MODERATION_BROKER_URL": REDIS_BROKER}
+            os.environ.update(env)
+            settings = load_settings()
+            key = prepare(settings)
+            ids = asyncio.run(post_all(settings, key, texts, None))  # the deep queue, before any worker
+            with worker(env, log):
+                done = wait_decided(settings, ids, 600)
+                decided_at = sorted(decided for _, decided in done)
+                capacity = (len(decided_at) - 1) / (decided_at[-1] - decided_at[0]).total_seconds()
+                print(f"worker, deep queue (PostgreSQL + Redis): {capacity:.1f} comments/s "
+                      f"({capacity / batched:.0%} of the model alone)", flush=True)  # fmt: skip
+                rate = capacity / 2
+                steady = comments(int(rate * args.seconds), seed=11)
+                p50, p99 = latency_run(settings, key, steady, rate)
+                print(f"post-to-decision at {rate:.1f}/s on Redis: p50 {p50:.0f} ms, p99 {p99:.0f} ms", flush=True)
+        redis.Redis.from_url(REDIS_BROKER).flushdb()
+    if "embedded" in args.brokers:
+        with tempfile.TemporaryDirectory() as folder:
+            env = {**common, "MODERATION_DATA_DIR": folder, "MODERATION_DATABASE_URL": f"sqlite:///{folder}/m.db"}
+            os.environ.pop("MODERATION_BROKER_URL", None)
+            os.environ.update(env)
+            settings = load_settings()
+            key = prepare(settings)
+            with worker(env, log):
+                warm = asyncio.run(post_all(settings, key, texts[:8], None))
+                wait_decided(settings, warm, 300)  # the model is loaded
+                rate = (capacity or 20.0) / 2
+                steady = comments(int(rate * args.seconds), seed=13)
+                p50, p99 = latency_run(settings, key, steady, rate)
+                print(f"post-to-decision at {rate:.1f}/s on the embedded broker (SQLite): "
+                      f"p50 {p50:.0f} ms, p99 {p99:.0f} ms", flush=True)  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
