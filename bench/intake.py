@@ -15,36 +15,27 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import psycopg
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.common import free_port, postgres_database  # noqa: E402
 from service.db import migrate  # noqa: E402
 from service.db.engine import create_sync_engine, sync_session_factory  # noqa: E402
 from service.settings import load_settings  # noqa: E402
 from service.sites.services import create_site  # noqa: E402
 
-POSTGRES_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 SERVER_CORE, LOAD_CORE = "0", "1"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager
@@ -146,18 +137,6 @@ def prepare(database_url: str) -> str:
         key = create_site(session, "bench")[1]
     engine.dispose()
     return key
-
-
-@contextmanager
-def postgres_database() -> Iterator[str]:
-    name = f"moderation_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def measure(name: str, app: str, env: dict[str, str], key: str, args: argparse.Namespace) -> None:

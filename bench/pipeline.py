@@ -33,10 +33,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 import httpx  # noqa: E402
-import psycopg  # noqa: E402
 import redis  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
+from bench.common import postgres_database  # noqa: E402
 from service.app import create_app  # noqa: E402
 from service.db import migrate  # noqa: E402
 from service.db.engine import create_sync_engine, sync_session_factory  # noqa: E402
@@ -46,7 +46,6 @@ from service.settings import LogSettings, Settings, load_settings  # noqa: E402
 from service.sites.services import create_site  # noqa: E402
 from workers.dispatch import CeleryDispatcher  # noqa: E402
 
-POSTGRES_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_BROKER = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 THREADS = "2"
 _SUBJECTS = ["The council", "This article", "The new budget", "Our mayor", "The school board", "The editor"]
@@ -84,18 +83,6 @@ def model_throughput(texts: list[str]) -> tuple[float, float]:
         classifier.score([text])
     one_by_one = len(singles) / (time.perf_counter() - started)
     return batched, one_by_one
-
-
-@contextmanager
-def postgres_database() -> Iterator[str]:
-    name = f"moderation_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @contextmanager
