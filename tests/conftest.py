@@ -138,3 +138,21 @@ async def client(
 
 def auth(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """Environment for CLI commands run in this process, on a fresh SQLite file (not yet migrated)."""
+    from service.cli import context
+
+    env = {"MODERATION_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "MODERATION_LOG_FORMAT": "json"}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    # The CLI caches its settings and engine per process; each test gets its own.
+    context.settings.cache_clear()
+    context.sync_engine.cache_clear()
+    yield env
+    if context.sync_engine.cache_info().currsize:
+        context.sync_engine().dispose()
+    context.settings.cache_clear()
+    context.sync_engine.cache_clear()

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from click.testing import CliRunner
 
-from service.cli import context, main
+from service.cli import main
 from service.db import migrate
 from service.db.engine import create_sync_engine, sync_session_factory
 from service.settings import load_settings
@@ -30,25 +27,17 @@ OPERATIONS = {
 
 
 @pytest.fixture
-def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
-    env = {"MODERATION_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "MODERATION_LOG_FORMAT": "json"}
-    engine = create_sync_engine(load_settings(env).database)
+def sites(cli_env: dict[str, str]) -> dict[str, str]:
+    engine = create_sync_engine(load_settings(cli_env).database)
     migrate.upgrade(engine)
     with sync_session_factory(engine).begin() as session:
         create_site(session, "daily")
         create_site(session, "weekly")
     engine.dispose()
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    context.settings.cache_clear()
-    context.sync_engine.cache_clear()
-    yield env
-    context.sync_engine().dispose()
-    context.settings.cache_clear()
-    context.sync_engine.cache_clear()
+    return cli_env
 
 
-def test_cli_creates_lists_and_revokes_moderators(cli_env):
+def test_cli_creates_lists_and_revokes_moderators(sites):
     runner = CliRunner()
     created = runner.invoke(main, ["moderators", "create", "alice", "--sites", "daily,weekly", "--admin"])
     assert created.exit_code == 0, created.output
@@ -61,7 +50,7 @@ def test_cli_creates_lists_and_revokes_moderators(cli_env):
     assert "revoked" in runner.invoke(main, ["moderators", "list"]).output
 
 
-def test_cli_refuses_unknown_sites(cli_env):
+def test_cli_refuses_unknown_sites(sites):
     result = CliRunner().invoke(main, ["moderators", "create", "bob", "--sites", "daily,nowhere"])
     assert result.exit_code != 0
     assert "no such site: nowhere" in result.output
