@@ -21,6 +21,7 @@ from service.dispatch import TaskDispatcher
 from service.errors import handle_exception
 from service.health import HealthController
 from service.logging import RequestContextMiddleware
+from service.metrics import MetricsController, request_metrics
 from service.moderation.wiring import moderation_routes
 from service.ratelimit import RateLimiter
 from service.settings import Settings
@@ -53,7 +54,13 @@ def create_app(
             await engine.dispose()
 
     return Litestar(
-        route_handlers=[CommentController, ArticleController, HealthController, *moderation_handlers],
+        route_handlers=[
+            CommentController,
+            ArticleController,
+            HealthController,
+            MetricsController,
+            *moderation_handlers,
+        ],
         dependencies={
             "site": Provide(site),
             "comments": Provide(lambda: comments, sync_to_thread=False),
@@ -62,7 +69,7 @@ def create_app(
             **moderation_dependencies,
         },
         exception_handlers={Exception: handle_exception},
-        middleware=[RequestContextMiddleware],
+        middleware=[RequestContextMiddleware, request_metrics().middleware],
         request_max_body_size=settings.api.max_body_bytes,
         openapi_config=OpenAPIConfig(title="Comment moderation API", version="1"),
         lifespan=[lifespan],

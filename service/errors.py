@@ -10,6 +10,8 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import ClientException, HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from service.metrics import API_ERRORS
+
 log = structlog.get_logger()
 
 
@@ -79,4 +81,5 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
         log.exception("request.unhandled_error", error_type=type(exc).__name__)
         status = HTTP_500_INTERNAL_SERVER_ERROR
         body = error_body("internal_error", "Something went wrong; the error was logged.")
+    API_ERRORS.labels(code=body["error"]["code"]).inc()
     return Response(content=body, status_code=status, media_type=MediaType.JSON, headers=headers)

@@ -21,6 +21,7 @@ from service.db.models import AuthorStatus, CommentStatus
 from service.dispatch import TaskDispatcher
 from service.errors import ApiError, not_found
 from service.ids import uuid7
+from service.metrics import COMMENTS_ACCEPTED
 from service.ratelimit import LimitCheck, RateLimiter
 from service.sites.auth import SiteContext
 from service.text import duplicate_fingerprint, first_forbidden_character, normalise, visible_length
@@ -109,6 +110,7 @@ class CommentService:
                 raise
             return replay
         log.info("comment.accepted", comment_id=comment_id, length=length)
+        COMMENTS_ACCEPTED.inc()
         await self.dispatcher.moderate(comment_id)
         return 202, answer
 

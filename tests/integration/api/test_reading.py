@@ -153,3 +153,14 @@ async def test_openapi_schema_lists_the_operations(client):
     schema = (await client.get("/schema/openapi.json")).json()
     operations = {op["operationId"] for path in schema["paths"].values() for op in path.values()}
     assert {"createComment", "getComment", "deleteComment", "listArticleComments", "putArticle"} <= operations
+
+
+async def test_metrics_count_requests_refusals_and_the_backlog(client, make_site):
+    key = make_site()
+    await post(client, key)
+    await client.post("/v1/comments", json=comment(body=""), headers=auth(key))
+    text = (await client.get("/metrics")).text
+    assert 'moderation_backlog_comments{status="pending"} 1.0' in text
+    assert 'moderation_api_errors_total{code="comment_empty"}' in text
+    assert 'moderation_requests_total{app_name="moderation",method="POST",path="/v1/comments"' in text
+    assert "moderation_oldest_pending_seconds" in text
