@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -22,6 +22,31 @@ from service.db.models import (
 )
 from service.webhooks import record_status_change_async
 
+# Intake runs these on every comment: built once on the tables (not the ORM classes), so a request
+# pays only for binding parameters, not for building and caching statements.
+_ARTICLES, _AUTHORS, _COMMENTS, _HISTORY = (
+    cast(Table, model.__table__) for model in (Article, Author, Comment, CommentHistory)
+)
+_ARTICLE_BY_KEY = select(_ARTICLES.c.id, _ARTICLES.c.closed, _ARTICLES.c.premoderated).where(
+    _ARTICLES.c.site_id == bindparam("site_id"), _ARTICLES.c.external_id == bindparam("external_id")
+)
+_AUTHOR_BY_KEY = select(_AUTHORS.c.id, _AUTHORS.c.status, _AUTHORS.c.status_until).where(
+    _AUTHORS.c.site_id == bindparam("site_id"), _AUTHORS.c.external_id == bindparam("external_id")
+)
+_DUPLICATE = (
+    select(_COMMENTS.c.id)
+    .where(
+        _COMMENTS.c.author_id == bindparam("author_id"),
+        _COMMENTS.c.body_hash == bindparam("body_hash"),
+        _COMMENTS.c.created_at >= bindparam("since"),
+        _COMMENTS.c.status != CommentStatus.DELETED,
+    )
+    .order_by(_COMMENTS.c.created_at)
+    .limit(1)
+)
+_INSERT_COMMENT = insert(_COMMENTS)
+_INSERT_HISTORY = insert(_HISTORY)
+
 
 def _upsert(conn: AsyncConnection, table: Any, values: dict[str, Any], keep: str) -> Any:
     """INSERT, or on a (site_id, external_id) clash touch `keep` so RETURNING gives the existing row.
@@ -31,16 +56,14 @@ def _upsert(conn: AsyncConnection, table: Any, values: dict[str, Any], keep: str
     dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     statement = dialect_insert(table).values(**values)
     return statement.on_conflict_do_update(
-        index_elements=[table.site_id, table.external_id], set_={keep: getattr(table, keep)}
+        index_elements=[table.c.site_id, table.c.external_id], set_={keep: table.c[keep]}
     )
 
 
 async def get_or_create_article(
     conn: AsyncConnection, site_id: int, external_id: str, fields: dict[str, Any], now: datetime
 ) -> Any:
-    columns = (Article.id, Article.closed, Article.premoderated)
-    query = select(*columns).where(Article.site_id == site_id, Article.external_id == external_id)
-    row = (await conn.execute(query)).first()
+    row = (await conn.execute(_ARTICLE_BY_KEY, {"site_id": site_id, "external_id": external_id})).first()
     if row is not None:
         return row
     values = {
@@ -53,13 +76,12 @@ async def get_or_create_article(
         **fields,
     }
     # A concurrent request may create it between our read and this insert: the upsert returns theirs.
-    return (await conn.execute(_upsert(conn, Article, values, "updated_at").returning(*columns))).one()
+    columns = _ARTICLE_BY_KEY.selected_columns
+    return (await conn.execute(_upsert(conn, _ARTICLES, values, "updated_at").returning(*columns))).one()
 
 
 async def get_or_create_author(conn: AsyncConnection, site_id: int, external_id: str, name: str, now: datetime) -> Any:
-    columns = (Author.id, Author.status, Author.status_until)
-    query = select(*columns).where(Author.site_id == site_id, Author.external_id == external_id)
-    row = (await conn.execute(query)).first()
+    row = (await conn.execute(_AUTHOR_BY_KEY, {"site_id": site_id, "external_id": external_id})).first()
     if row is not None:
         return row
     values = {
@@ -69,7 +91,8 @@ async def get_or_create_author(conn: AsyncConnection, site_id: int, external_id:
         "status": AuthorStatus.ACTIVE,
         "created_at": now,
     }
-    return (await conn.execute(_upsert(conn, Author, values, "created_at").returning(*columns))).one()
+    columns = _AUTHOR_BY_KEY.selected_columns
+    return (await conn.execute(_upsert(conn, _AUTHORS, values, "created_at").returning(*columns))).one()
 
 
 async def find_parent(conn: AsyncConnection, site_id: int, parent_id: str) -> Any:
@@ -80,22 +103,12 @@ async def find_parent(conn: AsyncConnection, site_id: int, parent_id: str) -> An
 
 
 async def find_duplicate(conn: AsyncConnection, author_id: int, body_hash: str, since: datetime) -> str | None:
-    query = (
-        select(Comment.id)
-        .where(
-            Comment.author_id == author_id,
-            Comment.body_hash == body_hash,
-            Comment.created_at >= since,
-            Comment.status != CommentStatus.DELETED,
-        )
-        .order_by(Comment.created_at)
-        .limit(1)
-    )
-    return (await conn.execute(query)).scalar()
+    params = {"author_id": author_id, "body_hash": body_hash, "since": since}
+    return (await conn.execute(_DUPLICATE, params)).scalar()
 
 
 async def insert_comment(conn: AsyncConnection, values: dict[str, Any], actor: str) -> None:
-    await conn.execute(insert(Comment).values(**values))
+    await conn.execute(_INSERT_COMMENT, values)
     await append_history(conn, values["id"], actor, None, values["status"], None, values["created_at"])
 
 
@@ -110,15 +123,16 @@ async def append_history(
     note: str | None = None,
 ) -> None:
     await conn.execute(
-        insert(CommentHistory).values(
-            comment_id=comment_id,
-            actor=actor,
-            from_status=from_status,
-            to_status=to_status,
-            reason=reason,
-            note=note,
-            created_at=at,
-        )
+        _INSERT_HISTORY,
+        {
+            "comment_id": comment_id,
+            "actor": actor,
+            "from_status": from_status,
+            "to_status": to_status,
+            "reason": reason,
+            "note": note,
+            "created_at": at,
+        },
     )
 
 
