@@ -126,7 +126,12 @@ def _resolvable_model_type(checkpoint: Path, config_dir: Path) -> Iterator[None]
     import torch
 
     try:
-        loaded = torch.load(checkpoint, map_location="cpu", weights_only=False, mmap=True)
+        try:
+            # mmap reads only the small config entry of a large checkpoint...
+            loaded = torch.load(checkpoint, map_location="cpu", weights_only=False, mmap=True)
+        except RuntimeError:
+            # ...but needs the zip format; older (legacy-format) checkpoints are read whole.
+            loaded = torch.load(checkpoint, map_location="cpu", weights_only=False)
         model_type = str(loaded["config"]["arch"]["args"]["model_type"])
     except Exception as error:  # any unreadable file gets the same clear message
         raise ClassifierError(

@@ -197,3 +197,13 @@ def test_importing_the_module_loads_no_ml_library() -> None:
         cwd=Path(__file__).resolve().parents[3], env={**os.environ},
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_legacy_format_checkpoint_with_hub_model_type_loads(tmp_path: Path) -> None:
+    import torch
+
+    checkpoint, config_dir = build_tiny_checkpoint(tmp_path, model_type="bert-base-uncased")
+    legacy = tmp_path / "legacy.ckpt"
+    torch.save(torch.load(checkpoint, weights_only=False), legacy, _use_new_zipfile_serialization=False)
+    classifier = load_classifier(ModelSettings(name="checkpoint", checkpoint_path=legacy, config_dir=config_dir))
+    assert classifier.score(["good"])[0].keys() == set(CLASSES)
