@@ -51,6 +51,7 @@ def create_app(
         try:
             yield
         finally:
+            await dispatcher.close()
             await engine.dispose()
 
     return Litestar(

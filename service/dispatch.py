@@ -13,3 +13,6 @@ class TaskDispatcher(Protocol):
 
     async def deliver_webhook(self, delivery_id: int) -> None:
         """Queue a recorded webhook event for delivery to its site."""
+
+    async def close(self) -> None:
+        """Hand off what is still waiting; called when the app shuts down."""

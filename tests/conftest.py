@@ -40,6 +40,9 @@ class RecordingDispatcher:
     async def deliver_webhook(self, delivery_id: int) -> None:
         self.webhooks.append(delivery_id)
 
+    async def close(self) -> None:
+        pass
+
 
 @contextmanager
 def fresh_postgres_database() -> Iterator[str]:

@@ -1,4 +1,9 @@
-"""Hands committed work to Celery from the API process without blocking its event loop."""
+"""Hands committed work to Celery from the API process, off the request path.
+
+A request only puts the id on an in-process queue; one background task publishes what has gathered,
+in a worker thread, a batch at a time. The work is already committed, so if the broker is down or the
+process dies before publishing, the beat sweep re-queues it: the reader never waits for the broker.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +21,16 @@ log = structlog.get_logger()
 
 MODERATE_TASK = "comments.moderate"
 DELIVER_WEBHOOK_TASK = "webhooks.deliver"
-# After a failed hand-off, skip the broker for this long instead of making each request find out again.
+# After a failed publish, skip the broker for this long instead of making each batch find out again.
 BROKER_BACKOFF_SECONDS = 5.0
+# Beyond this many waiting hand-offs (a broker far slower than intake), drop to the sweep.
+MAX_WAITING = 10_000
+MAX_BATCH = 200
+
+CLOSE_SECONDS = 5.0
+
+Message = tuple[str, Any, str | None]  # task name, argument, request id
+STOP: Message = ("", None, None)  # put by close(): publish what came before it, then end
 
 
 class CeleryDispatcher:
@@ -25,33 +38,67 @@ class CeleryDispatcher:
         self._settings = settings
         self._celery = celery
         self._skip_until = 0.0
+        self._waiting: asyncio.Queue[Message] | None = None
+        self._publisher: asyncio.Task[None] | None = None
 
-    def _send(self, name: str, argument: Any, request_id: str | None) -> None:
+    def _app(self) -> Celery:
         if self._celery is None:
             self._celery = create_celery(self._settings)
             if self._celery.conf.broker_url.startswith("redis"):
-                # Fail at once when Redis is down (redis-py would retry for ~2 s per request).
+                # Fail at once when Redis is down (redis-py would retry for ~2 s per message).
                 options = dict(self._celery.conf.broker_transport_options or {})
                 self._celery.conf.broker_transport_options = {**options, "max_retries": 0}
-        # No publish retries: the work is already stored and a beat sweep re-queues it if this fails,
-        # so a broker outage must not hold the reader's request open.
-        kwargs = {"request_id": request_id} if name == MODERATE_TASK else {}
-        self._celery.send_task(name, args=[argument], kwargs=kwargs, retry=False)
+        return self._celery
 
-    async def _hand_off(self, name: str, argument: Any) -> None:
-        # The request id travels with the task, so the worker's log lines join the API's.
+    def _publish(self, batch: list[Message]) -> None:
+        app = self._app()
+        with app.producer_or_acquire() as producer:
+            for name, argument, request_id in batch:
+                # The request id travels with the task, so the worker's log lines join the API's.
+                kwargs = {"request_id": request_id} if name == MODERATE_TASK else {}
+                app.send_task(name, args=[argument], kwargs=kwargs, producer=producer, retry=False)
+
+    async def _publish_until_stopped(self, waiting: asyncio.Queue[Message]) -> None:
+        stopping = False
+        while not stopping:
+            batch = [await waiting.get()]
+            while not waiting.empty() and len(batch) < MAX_BATCH:
+                batch.append(waiting.get_nowait())
+            stopping = STOP in batch
+            batch = [message for message in batch if message != STOP]
+            if not batch:
+                continue
+            if time.monotonic() < self._skip_until:
+                log.warning("task.enqueue_skipped", count=len(batch), reason="broker_recently_unreachable")
+                continue
+            try:
+                await asyncio.to_thread(self._publish, batch)
+            except Exception as exc:
+                self._skip_until = time.monotonic() + BROKER_BACKOFF_SECONDS
+                log.warning("task.enqueue_failed", count=len(batch), error_type=type(exc).__name__)
+
+    def _hand_off(self, name: str, argument: Any) -> None:
+        if self._waiting is None:
+            self._waiting = asyncio.Queue(MAX_WAITING)
+            self._publisher = asyncio.create_task(self._publish_until_stopped(self._waiting))
         request_id = structlog.contextvars.get_contextvars().get("request_id")
-        if time.monotonic() < self._skip_until:
-            log.warning("task.enqueue_skipped", task=name, reason="broker_recently_unreachable")
-            return
         try:
-            await asyncio.to_thread(self._send, name, argument, request_id)
-        except Exception as exc:
-            self._skip_until = time.monotonic() + BROKER_BACKOFF_SECONDS
-            log.warning("task.enqueue_failed", task=name, error_type=type(exc).__name__)
+            self._waiting.put_nowait((name, argument, request_id))
+        except asyncio.QueueFull:
+            log.warning("task.enqueue_dropped", task=name, reason="too_many_waiting")
 
     async def moderate(self, comment_id: str) -> None:
-        await self._hand_off(MODERATE_TASK, comment_id)
+        self._hand_off(MODERATE_TASK, comment_id)
 
     async def deliver_webhook(self, delivery_id: int) -> None:
-        await self._hand_off(DELIVER_WEBHOOK_TASK, delivery_id)
+        self._hand_off(DELIVER_WEBHOOK_TASK, delivery_id)
+
+    async def close(self) -> None:
+        """Publish what is waiting (for a few seconds at most; the sweep covers the rest), then stop."""
+        if self._waiting is None or self._publisher is None:
+            return
+        await self._waiting.put(STOP)
+        try:
+            await asyncio.wait_for(self._publisher, CLOSE_SECONDS)
+        except TimeoutError:
+            log.warning("task.enqueue_unfinished_at_shutdown", waiting=self._waiting.qsize())
