@@ -70,6 +70,7 @@ def create_app(
             **moderation_dependencies,
         },
         exception_handlers={Exception: handle_exception},
+        logging_config=None,  # service.logging configures every process; Litestar must not replace it
         middleware=[RequestContextMiddleware, request_metrics().middleware],
         request_max_body_size=settings.api.max_body_bytes,
         openapi_config=OpenAPIConfig(title="Comment moderation API", version="1"),

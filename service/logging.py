@@ -16,7 +16,12 @@ from service.settings import LogSettings
 
 log = structlog.get_logger()
 
-_QUIET = {"uvicorn.access": logging.WARNING, "sqlalchemy.engine": logging.WARNING, "httpx": logging.WARNING}
+# Held at WARNING whatever the level: the database drivers log statement parameters (comment text)
+# at DEBUG, and uvicorn's access log would duplicate the app's own request line.
+_QUIET = {
+    name: logging.WARNING
+    for name in ("uvicorn.access", "sqlalchemy.engine", "sqlalchemy.pool", "aiosqlite", "asyncpg", "psycopg", "httpx")
+}
 
 
 def configure_logging(settings: LogSettings) -> None:
