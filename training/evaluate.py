@@ -44,13 +44,17 @@ def load_model(args: argparse.Namespace) -> Any:
 
     if args.checkpoint is not None:
         settings = ModelSettings(
-            name="checkpoint", checkpoint_path=args.checkpoint, config_dir=args.config_dir,
+            name="checkpoint",
+            checkpoint_path=args.checkpoint,
+            config_dir=args.config_dir,
             torch_threads=args.threads,
         )
     elif args.no_quantize:
         # The same bundled weights, loaded as a plain checkpoint (the bundled path adds int8 quantisation).
         settings = ModelSettings(
-            name="checkpoint", checkpoint_path=build.build(), config_dir=build.HF_CONFIG_DIR,
+            name="checkpoint",
+            checkpoint_path=build.build(),
+            config_dir=build.HF_CONFIG_DIR,
             torch_threads=args.threads,
         )
     else:
@@ -76,8 +80,7 @@ def tfidf_baseline(train: list[data.Example], texts: list[str]) -> list[float]:
     pipeline = make_pipeline(
         make_union(
             TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=200_000),
-            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=3, sublinear_tf=True,
-                            max_features=200_000),
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=3, sublinear_tf=True, max_features=200_000),
         ),
         LogisticRegression(C=4.0, max_iter=2000),
     )
@@ -91,8 +94,9 @@ def score_texts(classifier: Any, texts: list[str], chunk: int = 256) -> list[dic
     for start in range(0, len(texts), chunk):
         scores.extend(classifier.score(texts[start : start + chunk]))
         if (start // chunk) % 10 == 0:
-            log.info("evaluate.scoring", done=len(scores), total=len(texts),
-                     seconds=round(time.monotonic() - started, 1))
+            log.info(
+                "evaluate.scoring", done=len(scores), total=len(texts), seconds=round(time.monotonic() - started, 1)
+            )
     return scores
 
 
@@ -110,8 +114,11 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     scoring_seconds = time.monotonic() - started
 
     report: dict[str, Any] = {
-        "model": {"name": classifier.info.name, "version": classifier.info.version,
-                  "quantized": classifier.info.name == "bundled"},
+        "model": {
+            "name": classifier.info.name,
+            "version": classifier.info.version,
+            "quantized": classifier.info.name == "bundled",
+        },
         "validation_examples": len(validation),
         "threshold": args.threshold,
     }
@@ -148,7 +155,8 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
             idx = per[source]
             labels = [int(validation[i].targets[c] >= 0.5) for i in idx]
             classes[name][source] = {
-                "n": len(idx), "positives": sum(labels),
+                "n": len(idx),
+                "positives": sum(labels),
                 "model_auc": auc(labels, [scores[i][name] for i in idx]),
             }
     report["classes"] = classes
@@ -171,8 +179,14 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
         held = [scores[i]["toxicity"] >= cut for i in idx]
         tp = sum(1 for y, h in zip(labels, held, strict=True) if y and h)
         fp = sum(1 for y, h in zip(labels, held, strict=True) if not y and h)
-        table.append({"threshold": cut, "precision": tp / max(1, tp + fp), "recall": tp / max(1, sum(labels)),
-                      "false_positive_rate": fp / max(1, len(labels) - sum(labels))})
+        table.append(
+            {
+                "threshold": cut,
+                "precision": tp / max(1, tp + fp),
+                "recall": tp / max(1, sum(labels)),
+                "false_positive_rate": fp / max(1, len(labels) - sum(labels)),
+            }
+        )
     report["threshold_table"] = table
 
     # clean identity mentions: how many would be held at the threshold
@@ -207,23 +221,34 @@ def print_report(report: dict[str, Any]) -> None:
     print(f"{'source':22} {'n':>6} {'pos':>6} {'model':>7} {'tfidf+lr':>9}")
     for source, row in report["toxicity"].items():
         noisy = " (few positives)" if row["positives"] < MIN_POSITIVES else ""
-        print(f"{source:22} {row['n']:>6} {row['positives']:>6} {_fmt(row['model_auc']):>7} "
-              f"{_fmt(row['baseline_auc']):>9}{noisy}")
+        print(
+            f"{source:22} {row['n']:>6} {row['positives']:>6} {_fmt(row['model_auc']):>7} "
+            f"{_fmt(row['baseline_auc']):>9}{noisy}"
+        )
     print("\nother classes ROC-AUC (sources that label them)")
     for name, rows in report["classes"].items():
-        parts = [f"{s}={_fmt(r['model_auc'])} ({r['positives']}/{r['n']})" for s, r in rows.items()
-                 if r["model_auc"] is not None]
+        parts = [
+            f"{s}={_fmt(r['model_auc'])} ({r['positives']}/{r['n']})"
+            for s, r in rows.items()
+            if r["model_auc"] is not None
+        ]
         print(f"{name:16} " + "; ".join(parts))
     op = report["operating_point"]
-    print(f"\ntoxicity >= {report['threshold']}: precision {op['precision']:.3f}, recall {op['recall']:.3f}, "
-          f"false-positive rate {op['false_positive_rate']:.3f} (pooled validation)")
+    print(
+        f"\ntoxicity >= {report['threshold']}: precision {op['precision']:.3f}, recall {op['recall']:.3f}, "
+        f"false-positive rate {op['false_positive_rate']:.3f} (pooled validation)"
+    )
     for row in report["threshold_table"]:
-        print(f"  at {row['threshold']:.1f}: precision {row['precision']:.3f}, recall {row['recall']:.3f}, "
-              f"FPR {row['false_positive_rate']:.3f}")
+        print(
+            f"  at {row['threshold']:.1f}: precision {row['precision']:.3f}, recall {row['recall']:.3f}, "
+            f"FPR {row['false_positive_rate']:.3f}"
+        )
     ident = report["identity"]
-    print(f"clean identity mentions ({ident['sentences']}): FPR {ident['fpr_at_threshold']:.3f} at "
-          f"{report['threshold']}, {ident['fpr_at_0.5']:.3f} at 0.5, mean toxicity {ident['mean_toxicity']:.3f}; "
-          f"highest by term {ident['worst_terms_max_toxicity']}")
+    print(
+        f"clean identity mentions ({ident['sentences']}): FPR {ident['fpr_at_threshold']:.3f} at "
+        f"{report['threshold']}, {ident['fpr_at_0.5']:.3f} at 0.5, mean toxicity {ident['mean_toxicity']:.3f}; "
+        f"highest by term {ident['worst_terms_max_toxicity']}"
+    )
     print(f"scoring speed during evaluation: {report['scoring_comments_per_s']:.0f} comments/s")
 
 

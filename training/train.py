@@ -90,6 +90,7 @@ def select_training_set(train: list[data.Example], seed: int) -> list[data.Examp
         by_source.setdefault(example.source, []).append(example)
     chosen: list[data.Example] = []
     for source, examples in sorted(by_source.items()):
+
         def is_positive(e: data.Example) -> bool:
             return any(not math.isnan(t) and t >= 0.5 for t in e.targets)
 

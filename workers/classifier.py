@@ -50,9 +50,7 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def make_batches(
-    lengths: Sequence[int], max_batch_size: int, max_batch_tokens: int
-) -> list[list[int]]:
+def make_batches(lengths: Sequence[int], max_batch_size: int, max_batch_tokens: int) -> list[list[int]]:
     """Group text indices into batches of at most `max_batch_size` texts and `max_batch_tokens` tokens.
 
     Indices are taken shortest first so each batch pads little; a text longer than the token budget on
@@ -108,9 +106,7 @@ class Classifier:
         results: list[dict[str, float] | None] = [None] * len(texts)
         with torch.inference_mode():
             for batch in make_batches(lengths, self._max_batch_size, self._max_batch_tokens):
-                inputs = self._tokenizer(
-                    [texts[i] for i in batch], truncation=True, padding=True, return_tensors="pt"
-                )
+                inputs = self._tokenizer([texts[i] for i in batch], truncation=True, padding=True, return_tensors="pt")
                 probabilities = torch.sigmoid(self._model(**inputs)[0]).tolist()
                 for i, row in zip(batch, probabilities, strict=True):
                     results[i] = dict(zip(self.info.classes, (float(p) for p in row), strict=True))

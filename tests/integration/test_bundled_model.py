@@ -62,7 +62,12 @@ def test_friendly_comments_score_low(bundled: Classifier) -> None:
 
 def test_outputs_detoxify_class_names(bundled: Classifier) -> None:
     assert bundled.info.classes == (
-        "toxicity", "severe_toxicity", "obscene", "threat", "insult", "identity_attack",
+        "toxicity",
+        "severe_toxicity",
+        "obscene",
+        "threat",
+        "insult",
+        "identity_attack",
     )
 
 

@@ -119,11 +119,7 @@ def build(target: Path | None = None) -> Path:
     stamp_path = target / STAMP_NAME
     manifest = json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))
     stamp = {"delta_sha256": artifact_version(), "config_dir": str(HF_CONFIG_DIR)}
-    if (
-        checkpoint.is_file()
-        and stamp_path.is_file()
-        and json.loads(stamp_path.read_text(encoding="utf-8")) == stamp
-    ):
+    if checkpoint.is_file() and stamp_path.is_file() and json.loads(stamp_path.read_text(encoding="utf-8")) == stamp:
         return checkpoint
     payload = {
         "config": detoxify_config(list(manifest["classes"]), HF_CONFIG_DIR),

@@ -127,9 +127,7 @@ def test_a_bare_string_is_refused_rather_than_scored_per_character(classifier: C
         classifier.score("you are an idiot")  # type: ignore[arg-type]
 
 
-def test_info_names_the_classes_and_the_checkpoint_sha256(
-    classifier: Classifier, tiny: tuple[Path, Path]
-) -> None:
+def test_info_names_the_classes_and_the_checkpoint_sha256(classifier: Classifier, tiny: tuple[Path, Path]) -> None:
     import hashlib
 
     assert classifier.info.classes == CLASSES
@@ -193,8 +191,12 @@ def test_get_classifier_loads_once_per_settings(tiny: tuple[Path, Path]) -> None
 def test_importing_the_module_loads_no_ml_library() -> None:
     code = "import sys, workers.classifier; print(sorted({'torch', 'detoxify', 'transformers'} & set(sys.modules)))"
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True,
-        cwd=Path(__file__).resolve().parents[3], env={**os.environ},
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[3],
+        env={**os.environ},
     )
     assert result.stdout.strip() == "[]"
 
