@@ -50,6 +50,8 @@ def test_serve_runs_everything_on_embedded_defaults_and_stops_on_ctrl_c(tmp_path
         comments = {
             "Thank you for this well researched article.": "published",
             "What an i.d.1.o.t the mayor is": "rejected",  # the shipped banned list sees through the evasion
+            # No listed word: held because the bundled model scores it toxic (0.89) under the default policy.
+            "What a stupid, ugly little man you are": "held",
         }
         expected = {}
         for n, (body, outcome) in enumerate(comments.items()):
