@@ -52,11 +52,21 @@ class CeleryDispatcher:
 
     def _publish(self, batch: list[Message]) -> None:
         app = self._app()
+        moderate = [(argument, request_id) for name, argument, request_id in batch if name == MODERATE_TASK]
         with app.producer_or_acquire() as producer:
-            for name, argument, request_id in batch:
+            if len(moderate) == 1:
                 # The request id travels with the task, so the worker's log lines join the API's.
-                kwargs = {"request_id": request_id} if name == MODERATE_TASK else {}
-                app.send_task(name, args=[argument], kwargs=kwargs, producer=producer, retry=False)
+                (comment_id, request_id), *_ = moderate
+                app.send_task(
+                    MODERATE_TASK, args=[comment_id], kwargs={"request_id": request_id}, producer=producer, retry=False
+                )
+            elif moderate:
+                # A burst: one task for all of them (the worker scores them together anyway).
+                ids = [comment_id for comment_id, _ in moderate]
+                app.send_task(MODERATE_TASK, args=[ids], producer=producer, retry=False)
+            for name, argument, _ in batch:
+                if name != MODERATE_TASK:
+                    app.send_task(name, args=[argument], producer=producer, retry=False)
 
     async def _publish_until_stopped(self, waiting: asyncio.Queue[Message]) -> None:
         stopping = False

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import structlog
-from sqlalchemy import Connection, Engine, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Table, insert, or_, select, update
 
 from policies import Decision, PolicyStore, evaluate
 from service.db.models import (
@@ -25,7 +25,7 @@ from service.db.models import (
 )
 from service.settings import PipelineSettings
 from service.webhooks import record_status_change
-from workers.facts import comment_facts
+from workers.facts import batch_facts
 
 log = structlog.get_logger()
 
@@ -44,11 +44,26 @@ class ScoringFailed(RuntimeError):
     """The model could not score a comment; the task retries, and past the limit the comment is held."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class BatchResult:
     decided: dict[str, str] = field(default_factory=dict)  # comment id -> new status
     webhook_deliveries: list[int] = field(default_factory=list)
     leased_elsewhere: bool = False  # the asked-for comment is being scored by another worker
+
+
+@dataclass
+class _Writes:
+    """Rows a batch adds, written at the end of its transaction with one statement per table."""
+
+    history: list[dict[str, Any]] = field(default_factory=list)
+    scores: list[dict[str, Any]] = field(default_factory=list)
+    decisions: list[dict[str, Any]] = field(default_factory=list)
+
+    def flush(self, conn: Connection) -> None:
+        tables = ((CommentHistory, self.history), (CommentScore, self.scores), (PolicyDecision, self.decisions))
+        for model, rows in tables:
+            if rows:
+                conn.execute(insert(cast(Table, model.__table__)), rows)
 
 
 @dataclass
@@ -59,35 +74,48 @@ class Pipeline:
     settings: PipelineSettings
     batch_size: int = 32
 
-    def moderate(self, comment_id: str) -> BatchResult:
-        """Decide `comment_id` and, when others wait, a batch of them with it; a no-op if it is decided."""
+    def moderate(self, comment_ids: str | Sequence[str]) -> BatchResult:
+        """Decide the given comments and, when others wait, a batch of them alongside; decided ones are skipped.
+
+        The API hands over the ids it gathered in one message, so a burst costs a task per batch, not
+        per comment; each round scores at most `batch_size` comments together.
+        """
+        wanted = [comment_ids] if isinstance(comment_ids, str) else list(dict.fromkeys(comment_ids))
+        result = BatchResult()
+        for start in range(0, len(wanted), self.batch_size):
+            self._moderate_round(wanted[start : start + self.batch_size], result)
+        return result
+
+    def _moderate_round(self, wanted: Sequence[str], result: BatchResult) -> None:
         now = datetime.now(UTC)
         with self.engine.begin() as conn:
-            state = conn.execute(select(Comment.status, Comment.claimed_until).where(Comment.id == comment_id)).first()
-            if state is None or state.status != CommentStatus.PENDING:
-                return BatchResult()
-            claimed = self._claim(conn, comment_id, now)
-        if comment_id not in {row.id for row in claimed}:
-            return BatchResult(leased_elsewhere=True)
+            pending = list(
+                conn.execute(
+                    select(Comment.id).where(Comment.id.in_(wanted), Comment.status == CommentStatus.PENDING)
+                ).scalars()
+            )
+            if not pending:
+                return
+            claimed = self._claim(conn, pending, now)
+        if not set(pending) <= {row.id for row in claimed}:
+            result.leased_elsewhere = True  # another worker is scoring some of them
         exhausted = [row for row in claimed if row.attempts > self.settings.max_attempts]
         to_score = [row for row in claimed if row.attempts <= self.settings.max_attempts]
-        result = BatchResult()
         if exhausted:
             self._hold_unscored(exhausted, result)
         if to_score:
             self._score_and_decide(to_score, result)
-        return result
 
-    def _claim(self, conn: Connection, comment_id: str, now: datetime) -> Sequence[Any]:
-        """Lease the asked-for comment and up to a batch of other waiting ones, oldest first."""
+    def _claim(self, conn: Connection, wanted: Sequence[str], now: datetime) -> Sequence[Any]:
+        """Lease the asked-for comments and other waiting ones up to a batch, oldest first."""
         free = or_(Comment.claimed_until.is_(None), Comment.claimed_until < now)
         others = (
             select(Comment.id)
-            .where(Comment.status == CommentStatus.PENDING, free, Comment.id != comment_id)
+            .where(Comment.status == CommentStatus.PENDING, free, Comment.id.not_in(wanted))
             .order_by(Comment.id)
-            .limit(self.batch_size - 1)
+            .limit(max(0, self.batch_size - len(wanted)))
         )
-        ids = [comment_id, *conn.execute(others).scalars()]
+        ids = [*wanted, *conn.execute(others).scalars()]
         lease = now + timedelta(seconds=self.settings.lease_seconds)
         claimed = conn.execute(
             update(Comment)
@@ -125,13 +153,17 @@ class Pipeline:
 
     def _decide(self, rows: Sequence[Any], scores: Sequence[dict[str, float]], model: Any, result: BatchResult) -> None:
         now = datetime.now(UTC)
+        writes = _Writes()
         with self.engine.begin() as conn:
             slugs = dict(conn.execute(select(Site.id, Site.slug).where(Site.id.in_({r.site_id for r in rows}))).all())
+            policies = {row.id: self.policies.for_site(slugs[row.site_id]) for row in rows}
+            windows = {row.id: policies[row.id].limits.rejection_rate_window_days for row in rows}
+            facts = batch_facts(conn, rows, windows, now)
             for row, comment_scores in zip(rows, scores, strict=True):
-                policy = self.policies.for_site(slugs[row.site_id])
-                facts = comment_facts(conn, row, policy.limits.rejection_rate_window_days, now)
-                decision = evaluate(policy, facts, comment_scores)
-                self._record(conn, row, decision, policy.name, comment_scores, model, now, result)
+                policy = policies[row.id]
+                decision = evaluate(policy, facts[row.id], comment_scores)
+                self._record(conn, row, decision, policy.name, comment_scores, model, now, result, writes)
+            writes.flush(conn)
 
     def _record(
         self,
@@ -143,37 +175,36 @@ class Pipeline:
         model: Any,
         now: datetime,
         result: BatchResult,
+        writes: _Writes,
     ) -> None:
         to_status = OUTCOME[decision.action]
         reason = decision.reasons[0] if decision.reasons else None
         actor = f"system:policy@{decision.policy_version[:12]}"
-        if not self._transition(conn, row.id, to_status, reason, actor, now, result, max(scores.values(), default=0.0)):
+        max_score = max(scores.values(), default=0.0)
+        if not self._transition(conn, row.id, to_status, reason, actor, now, result, writes, max_score):
             return  # decided meanwhile by another worker whose lease ran out under us
-        conn.execute(
-            insert(CommentScore),
-            [
-                {
-                    "comment_id": row.id,
-                    "category": category,
-                    "score": value,
-                    "model_name": model.name,
-                    "model_version": model.version,
-                }
-                for category, value in scores.items()
-            ],
-        )
-        conn.execute(
-            insert(PolicyDecision).values(
-                comment_id=row.id,
-                action=decision.action,
-                reasons=list(decision.reasons),
-                matched=[rule.to_dict() for rule in decision.matched],
-                policy_name=policy_name,
-                policy_version=decision.policy_version,
-                model_name=model.name,
-                model_version=model.version,
-                created_at=now,
-            )
+        writes.scores += [
+            {
+                "comment_id": row.id,
+                "category": category,
+                "score": value,
+                "model_name": model.name,
+                "model_version": model.version,
+            }
+            for category, value in scores.items()
+        ]
+        writes.decisions.append(
+            {
+                "comment_id": row.id,
+                "action": decision.action,
+                "reasons": list(decision.reasons),
+                "matched": [rule.to_dict() for rule in decision.matched],
+                "policy_name": policy_name,
+                "policy_version": decision.policy_version,
+                "model_name": model.name,
+                "model_version": model.version,
+                "created_at": now,
+            }
         )
         # Rule names and spans only: the matched words would be comment text.
         log.info(
@@ -194,6 +225,7 @@ class Pipeline:
         actor: str,
         now: datetime,
         result: BatchResult,
+        writes: _Writes,
         max_score: float | None = None,
     ) -> bool:
         updated = conn.execute(
@@ -203,15 +235,16 @@ class Pipeline:
         )
         if updated.rowcount != 1:
             return False
-        conn.execute(
-            insert(CommentHistory).values(
-                comment_id=comment_id,
-                actor=actor,
-                from_status=CommentStatus.PENDING.value,
-                to_status=to_status.value,
-                reason=reason,
-                created_at=now,
-            )
+        writes.history.append(
+            {
+                "comment_id": comment_id,
+                "actor": actor,
+                "from_status": CommentStatus.PENDING.value,
+                "to_status": to_status.value,
+                "reason": reason,
+                "note": None,
+                "created_at": now,
+            }
         )
         delivery = record_status_change(conn, comment_id, CommentStatus.PENDING, to_status, reason, actor, now)
         result.decided[comment_id] = to_status.value
@@ -222,12 +255,15 @@ class Pipeline:
     def _hold_unscored(self, rows: Sequence[Any], result: BatchResult) -> None:
         """Out of attempts: a person decides, never the absence of a score."""
         now = datetime.now(UTC)
+        writes = _Writes()
         with self.engine.begin() as conn:
             for row in rows:
-                if self._transition(
-                    conn, row.id, CommentStatus.HELD, CLASSIFICATION_FAILED, "system:pipeline", now, result
-                ):
+                held = self._transition(
+                    conn, row.id, CommentStatus.HELD, CLASSIFICATION_FAILED, "system:pipeline", now, result, writes
+                )
+                if held:
                     log.warning("comment.held_unscored", comment_id=row.id, attempts=row.attempts - 1)
+            writes.flush(conn)
 
     def _release(self, rows: Sequence[Any]) -> None:
         """Free the lease after a failure so the retry need not wait for it to lapse."""

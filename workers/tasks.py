@@ -41,11 +41,12 @@ def _backoff(retries: int, base: float = 1.0, cap: float = 60.0) -> float:
 
 
 @shared_task(name=MODERATE_TASK, bind=True, acks_late=True, ignore_result=True, max_retries=None)
-def moderate_comment(self: Task, comment_id: str, request_id: str | None = None) -> None:
-    with task_context(self, comment_id=comment_id, request_id=request_id):
+def moderate_comment(self: Task, comment_ids: str | list[str], request_id: str | None = None) -> None:
+    """`comment_ids` is one id or the ids the API gathered in one hand-off (their decisions log each id)."""
+    with task_context(self, comment_ids=comment_ids, request_id=request_id):
         pipeline = runtime().pipeline
         try:
-            result = pipeline.moderate(comment_id)
+            result = pipeline.moderate(comment_ids)
         except ScoringFailed as exc:
             # The attempts counter lives on the comment; once past it the next run holds the comment.
             log.warning("comment.scoring_failed", retries=self.request.retries)
@@ -72,8 +73,9 @@ def deliver_webhook(self: Task, delivery_id: int) -> None:
 def sweep_pending(self: Task) -> None:
     with task_context(self):
         stale = runtime().pipeline.stale_pending()
-        for comment_id in stale:
-            moderate_comment.apply_async(args=[comment_id], queue=QUEUE_MODERATION)
+        batch = runtime().pipeline.batch_size
+        for start in range(0, len(stale), batch):
+            moderate_comment.apply_async(args=[stale[start : start + batch]], queue=QUEUE_MODERATION)
         if stale:
             log.info("comments.requeued", count=len(stale))
 

@@ -19,26 +19,42 @@ pytestmark = pytest.mark.redis
 BROKER = "redis://127.0.0.1:6379/11"
 
 
-async def test_every_hand_off_reaches_the_broker_with_its_request_id(tmp_path):
+def _tasks(client: redis.Redis, queue: str) -> list[tuple[list[object], dict[str, object]]]:
+    messages = [json.loads(raw) for raw in client.lrange(queue, 0, -1)]
+    return [tuple(json.loads(base64.b64decode(message["body"]))[:2]) for message in messages]  # type: ignore[misc]
+
+
+def _dispatcher(tmp_path) -> CeleryDispatcher:  # type: ignore[no-untyped-def]
+    return CeleryDispatcher(load_settings({"MODERATION_BROKER_URL": BROKER, "MODERATION_DATA_DIR": str(tmp_path)}))
+
+
+async def test_one_hand_off_carries_its_request_id(tmp_path):
     client = redis.Redis.from_url(BROKER)
     client.flushdb()
-    dispatcher = CeleryDispatcher(
-        load_settings({"MODERATION_BROKER_URL": BROKER, "MODERATION_DATA_DIR": str(tmp_path)})
-    )
+    dispatcher = _dispatcher(tmp_path)
     structlog.contextvars.bind_contextvars(request_id="req-7")
     try:
-        for n in range(50):
-            await dispatcher.moderate(f"comment-{n}")
-        await dispatcher.deliver_webhook(9)
+        await dispatcher.moderate("comment-1")
         await dispatcher.close()
     finally:
         structlog.contextvars.clear_contextvars()
-    assert client.llen("moderation") == 50
-    assert client.llen("webhooks") == 1
-    message = json.loads(client.lindex("moderation", -1))
-    assert message["headers"]["task"] == "comments.moderate"
-    args, kwargs, _ = json.loads(base64.b64decode(message["body"]))
-    assert (args, kwargs) == (["comment-0"], {"request_id": "req-7"})
+    assert _tasks(client, "moderation") == [(["comment-1"], {"request_id": "req-7"})]
+    client.flushdb()
+
+
+async def test_a_burst_becomes_one_task_and_nothing_is_lost(tmp_path):
+    client = redis.Redis.from_url(BROKER)
+    client.flushdb()
+    dispatcher = _dispatcher(tmp_path)
+    for n in range(50):
+        await dispatcher.moderate(f"comment-{n}")
+    await dispatcher.deliver_webhook(9)
+    await dispatcher.close()
+    tasks = _tasks(client, "moderation")
+    ids = [comment_id for args, _ in tasks for comment_id in args[0]]  # type: ignore[union-attr]
+    assert sorted(ids) == sorted(f"comment-{n}" for n in range(50))
+    assert len(tasks) < 50
+    assert _tasks(client, "webhooks") == [([9], {})]
     client.flushdb()
 
 

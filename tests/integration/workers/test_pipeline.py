@@ -217,3 +217,17 @@ async def test_a_model_that_cannot_load_counts_as_a_failed_attempt(
         pipeline.moderate(comment_id)
     pipeline.moderate(comment_id)
     assert status_of(sync_engine, comment_id) == ("held", CLASSIFICATION_FAILED)
+
+
+async def test_several_ids_in_one_task_are_decided_in_rounds_of_a_batch(
+    client, make_site, settings, sync_engine, policy_dir
+):
+    key = make_site()
+    ids = [await post(client, key, f"Comment number {n}.") for n in range(10)]
+    scorer = ScriptedScorer()
+    pipeline = make_pipeline(settings, sync_engine, scorer, policy_dir)
+    pipeline.batch_size = 4
+    result = pipeline.moderate(ids)
+    assert set(result.decided) == set(ids)
+    assert [len(call) for call in scorer.calls] == [4, 4, 2]
+    assert pipeline.moderate(ids).decided == {}
