@@ -155,14 +155,20 @@ class Pipeline:
         now = datetime.now(UTC)
         writes = _Writes()
         with self.engine.begin() as conn:
-            slugs = dict(conn.execute(select(Site.id, Site.slug).where(Site.id.in_({r.site_id for r in rows}))).all())
+            sites = conn.execute(
+                select(Site.id, Site.slug, Site.webhook_url).where(Site.id.in_({r.site_id for r in rows}))
+            ).all()
+            slugs = {site.id: site.slug for site in sites}
+            # Sites without a webhook skip the per-comment event lookup altogether.
+            hooked = {site.id for site in sites if site.webhook_url}
             policies = {row.id: self.policies.for_site(slugs[row.site_id]) for row in rows}
             windows = {row.id: policies[row.id].limits.rejection_rate_window_days for row in rows}
             facts = batch_facts(conn, rows, windows, now)
             for row, comment_scores in zip(rows, scores, strict=True):
                 policy = policies[row.id]
                 decision = evaluate(policy, facts[row.id], comment_scores)
-                self._record(conn, row, decision, policy.name, comment_scores, model, now, result, writes)
+                notify = row.site_id in hooked
+                self._record(conn, row, decision, policy.name, comment_scores, model, now, result, writes, notify)
             writes.flush(conn)
 
     def _record(
@@ -176,12 +182,13 @@ class Pipeline:
         now: datetime,
         result: BatchResult,
         writes: _Writes,
+        notify: bool,
     ) -> None:
         to_status = OUTCOME[decision.action]
         reason = decision.reasons[0] if decision.reasons else None
         actor = f"system:policy@{decision.policy_version[:12]}"
         max_score = max(scores.values(), default=0.0)
-        if not self._transition(conn, row.id, to_status, reason, actor, now, result, writes, max_score):
+        if not self._transition(conn, row.id, to_status, reason, actor, now, result, writes, max_score, notify):
             return  # decided meanwhile by another worker whose lease ran out under us
         writes.scores += [
             {
@@ -227,6 +234,7 @@ class Pipeline:
         result: BatchResult,
         writes: _Writes,
         max_score: float | None = None,
+        notify: bool = True,
     ) -> bool:
         updated = conn.execute(
             update(Comment)
@@ -246,7 +254,11 @@ class Pipeline:
                 "created_at": now,
             }
         )
-        delivery = record_status_change(conn, comment_id, CommentStatus.PENDING, to_status, reason, actor, now)
+        delivery = (
+            record_status_change(conn, comment_id, CommentStatus.PENDING, to_status, reason, actor, now)
+            if notify
+            else None
+        )
         result.decided[comment_id] = to_status.value
         if delivery is not None:
             result.webhook_deliveries.append(delivery)
