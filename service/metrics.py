@@ -42,8 +42,6 @@ async def _refresh_backlog(engine: AsyncEngine) -> None:
         )
     for status in waiting:
         BACKLOG.labels(status=status.value).set(counts.get(status, 0))
-    if oldest is not None and oldest.tzinfo is None:
-        oldest = oldest.replace(tzinfo=UTC)
     OLDEST_PENDING.set(0 if oldest is None else (datetime.now(UTC) - oldest).total_seconds())
     WEBHOOKS_PENDING.set(webhooks or 0)
 

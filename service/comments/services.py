@@ -14,7 +14,7 @@ import structlog
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from policies import PolicyStore
+from policies import Limits, PolicyStore
 from service.comments import repository as repo
 from service.comments.schemas import AuthorRead, CommentCreate, CommentRead, ThreadNode, ThreadPage
 from service.db.models import AuthorStatus, CommentStatus
@@ -239,19 +239,16 @@ def _checked_ip(raw: str | None) -> str | None:
 def _check_author(status: str, until: datetime | None, now: datetime) -> None:
     if status == AuthorStatus.BANNED:
         raise ApiError(403, "author_banned", "This author may not comment on this site.")
-    if status == AuthorStatus.SUSPENDED:
-        if until is not None and until.tzinfo is None:
-            until = until.replace(tzinfo=UTC)  # SQLite hands back naive UTC
-        if until is None or until > now:
-            raise ApiError(
-                403,
-                "author_suspended",
-                "This author is suspended.",
-                until=until.isoformat() if until else None,
-            )
+    if status == AuthorStatus.SUSPENDED and (until is None or until > now):
+        raise ApiError(
+            403,
+            "author_suspended",
+            "This author is suspended.",
+            until=until.isoformat() if until else None,
+        )
 
 
-def _rate_checks(site: SiteContext, data: CommentCreate, ip: str | None, limits: Any) -> list[LimitCheck]:
+def _rate_checks(site: SiteContext, data: CommentCreate, ip: str | None, limits: Limits) -> list[LimitCheck]:
     site_key = str(site.id)
     checks = [
         LimitCheck("per_author", limits.rate_per_author, (site_key, data.author.id)),
