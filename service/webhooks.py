@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -42,72 +44,71 @@ def verify(secret: str, header: str, body: bytes, now: float | None = None) -> b
     return hmac.compare_digest(sign(secret, timestamp, body), header)
 
 
-def _target(comment_id: str) -> Any:
+@dataclass(frozen=True)
+class StatusChange:
+    comment_id: str
+    from_status: str | None
+    to_status: str
+    reason: str | None
+    actor: str
+    at: datetime
+
+
+def _targets(comment_ids: Sequence[str]) -> Any:
+    """Where each comment's event would go; comments whose site has no webhook are left out."""
     return (
-        select(Site.id, Site.slug, Site.webhook_url, Article.external_id)
+        select(Comment.id.label("comment_id"), Site.id, Site.slug, Site.webhook_url, Article.external_id)
         .join(Comment, Comment.site_id == Site.id)
         .join(Article, Article.id == Comment.article_id)
-        .where(Comment.id == comment_id)
+        .where(Comment.id.in_(comment_ids), Site.webhook_url.is_not(None))
     )
 
 
-def _delivery(
-    target: Any, comment_id: str, from_status: str | None, to_status: str, reason: str | None, actor: str, at: datetime
-) -> dict[str, Any]:
+def _delivery(target: Any, change: StatusChange) -> dict[str, Any]:
     event = {
         "id": uuid7(),
         "type": EVENT_TYPE,
         "site": target.slug,
-        "comment_id": comment_id,
+        "comment_id": change.comment_id,
         "article_id": target.external_id,
-        "from": from_status,
-        "to": to_status,
-        "reason": reason,
-        "actor": actor,
-        "occurred_at": at.isoformat(),
+        "from": change.from_status,
+        "to": change.to_status,
+        "reason": change.reason,
+        "actor": change.actor,
+        "occurred_at": change.at.isoformat(),
     }
     return {
         "site_id": target.id,
-        "comment_id": comment_id,
+        "comment_id": change.comment_id,
         "event_type": EVENT_TYPE,
         "payload": event,
         "state": "pending",
         "attempts": 0,
-        "next_attempt_at": at,
-        "created_at": at,
+        "next_attempt_at": change.at,
+        "created_at": change.at,
     }
 
 
-def record_status_change(
-    conn: Connection,
-    comment_id: str,
-    from_status: str | None,
-    to_status: str,
-    reason: str | None,
-    actor: str,
-    at: datetime,
-) -> int | None:
-    """Record the event if the site has a webhook; returns the delivery id to hand to a worker."""
-    target = conn.execute(_target(comment_id)).one()
-    if not target.webhook_url:
-        return None
-    values = _delivery(target, comment_id, from_status, to_status, reason, actor, at)
-    return int(conn.execute(insert(WebhookDelivery).values(**values).returning(WebhookDelivery.id)).scalar_one())
+def record_status_changes(conn: Connection, changes: Sequence[StatusChange]) -> list[int]:
+    """Record an event for each change whose site has a webhook, in one query and one insert.
+
+    Returns the delivery ids to hand to a worker.
+    """
+    if not changes:
+        return []
+    targets = {row.comment_id: row for row in conn.execute(_targets([change.comment_id for change in changes]))}
+    rows = [_delivery(targets[change.comment_id], change) for change in changes if change.comment_id in targets]
+    if not rows:
+        return []
+    return [int(i) for i in conn.execute(insert(WebhookDelivery).returning(WebhookDelivery.id), rows).scalars()]
 
 
-async def record_status_change_async(
-    conn: AsyncConnection,
-    comment_id: str,
-    from_status: str | None,
-    to_status: str,
-    reason: str | None,
-    actor: str,
-    at: datetime,
-) -> int | None:
-    """The API's twin of `record_status_change`."""
-    target = (await conn.execute(_target(comment_id))).one()
-    if not target.webhook_url:
+async def record_status_change_async(conn: AsyncConnection, change: StatusChange) -> int | None:
+    """The API's one-comment twin of `record_status_changes`."""
+    target = (await conn.execute(_targets([change.comment_id]))).one_or_none()
+    if target is None:
         return None
-    values = _delivery(target, comment_id, from_status, to_status, reason, actor, at)
-    result = await conn.execute(insert(WebhookDelivery).values(**values).returning(WebhookDelivery.id))
+    result = await conn.execute(
+        insert(WebhookDelivery).values(**_delivery(target, change)).returning(WebhookDelivery.id)
+    )
     return int(result.scalar_one())

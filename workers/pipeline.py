@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 import structlog
-from sqlalchemy import Connection, Engine, Table, insert, or_, select, update
+from sqlalchemy import Connection, Engine, case, cast, insert, or_, select, update
 
 from policies import Decision, PolicyStore, evaluate
 from service.db.models import (
@@ -24,7 +24,7 @@ from service.db.models import (
     Site,
 )
 from service.settings import PipelineSettings
-from service.webhooks import record_status_change
+from service.webhooks import StatusChange, record_status_changes
 from workers.facts import batch_facts
 
 log = structlog.get_logger()
@@ -63,7 +63,24 @@ class _Writes:
         tables = ((CommentHistory, self.history), (CommentScore, self.scores), (PolicyDecision, self.decisions))
         for model, rows in tables:
             if rows:
-                conn.execute(insert(cast(Table, model.__table__)), rows)
+                conn.execute(insert(model), rows)
+
+
+@dataclass(frozen=True)
+class _Change:
+    """Where a pending comment goes, and why."""
+
+    comment_id: str
+    to_status: CommentStatus
+    reason: str | None
+    actor: str
+    max_score: float | None
+
+    @classmethod
+    def of(cls, comment_id: str, decision: Decision, scores: dict[str, float]) -> _Change:
+        reason = decision.reasons[0] if decision.reasons else None
+        actor = f"system:policy@{decision.policy_version[:12]}"
+        return cls(comment_id, OUTCOME[decision.action], reason, actor, max(scores.values(), default=0.0))
 
 
 @dataclass
@@ -155,44 +172,34 @@ class Pipeline:
         now = datetime.now(UTC)
         writes = _Writes()
         with self.engine.begin() as conn:
-            sites = conn.execute(
-                select(Site.id, Site.slug, Site.webhook_url).where(Site.id.in_({r.site_id for r in rows}))
-            ).all()
-            slugs = {site.id: site.slug for site in sites}
-            # Sites without a webhook skip the per-comment event lookup altogether.
-            hooked = {site.id for site in sites if site.webhook_url}
+            sites = select(Site.id, Site.slug).where(Site.id.in_({r.site_id for r in rows}))
+            slugs = {site.id: site.slug for site in conn.execute(sites)}
             policies = {row.id: self.policies.for_site(slugs[row.site_id]) for row in rows}
             windows = {row.id: policies[row.id].limits.rejection_rate_window_days for row in rows}
             facts = batch_facts(conn, rows, windows, now)
+            decisions = {
+                row.id: evaluate(policies[row.id], facts[row.id], s) for row, s in zip(rows, scores, strict=True)
+            }
+            changes = [_Change.of(row.id, decisions[row.id], s) for row, s in zip(rows, scores, strict=True)]
+            decided = self._apply(conn, changes, now, result, writes)
             for row, comment_scores in zip(rows, scores, strict=True):
-                policy = policies[row.id]
-                decision = evaluate(policy, facts[row.id], comment_scores)
-                notify = row.site_id in hooked
-                self._record(conn, row, decision, policy.name, comment_scores, model, now, result, writes, notify)
+                if row.id in decided:  # the others were decided meanwhile by a worker whose lease ran out under us
+                    self._record(row.id, decisions[row.id], policies[row.id].name, comment_scores, model, now, writes)
             writes.flush(conn)
 
     def _record(
         self,
-        conn: Connection,
-        row: Any,
+        comment_id: str,
         decision: Decision,
         policy_name: str,
         scores: dict[str, float],
         model: Any,
         now: datetime,
-        result: BatchResult,
         writes: _Writes,
-        notify: bool,
     ) -> None:
-        to_status = OUTCOME[decision.action]
-        reason = decision.reasons[0] if decision.reasons else None
-        actor = f"system:policy@{decision.policy_version[:12]}"
-        max_score = max(scores.values(), default=0.0)
-        if not self._transition(conn, row.id, to_status, reason, actor, now, result, writes, max_score, notify):
-            return  # decided meanwhile by another worker whose lease ran out under us
         writes.scores += [
             {
-                "comment_id": row.id,
+                "comment_id": comment_id,
                 "category": category,
                 "score": value,
                 "model_name": model.name,
@@ -202,7 +209,7 @@ class Pipeline:
         ]
         writes.decisions.append(
             {
-                "comment_id": row.id,
+                "comment_id": comment_id,
                 "action": decision.action,
                 "reasons": list(decision.reasons),
                 "matched": [rule.to_dict() for rule in decision.matched],
@@ -216,66 +223,72 @@ class Pipeline:
         # Rule names and spans only: the matched words would be comment text.
         log.info(
             "comment.decided",
-            comment_id=row.id,
-            status=to_status.value,
+            comment_id=comment_id,
+            status=OUTCOME[decision.action].value,
             reasons=list(decision.reasons),
             rules=[rule.name for rule in decision.matched],
             policy_version=decision.policy_version[:12],
         )
 
-    def _transition(
-        self,
-        conn: Connection,
-        comment_id: str,
-        to_status: CommentStatus,
-        reason: str | None,
-        actor: str,
-        now: datetime,
-        result: BatchResult,
-        writes: _Writes,
-        max_score: float | None = None,
-        notify: bool = True,
-    ) -> bool:
-        updated = conn.execute(
-            update(Comment)
-            .where(Comment.id == comment_id, Comment.status == CommentStatus.PENDING)
-            .values(status=to_status, status_reason=reason, claimed_until=None, updated_at=now, max_score=max_score)
+    def _apply(
+        self, conn: Connection, changes: Sequence[_Change], now: datetime, result: BatchResult, writes: _Writes
+    ) -> set[str]:
+        """Move the comments still pending to their new states in one statement; returns the ids it moved.
+
+        Each comment gets its own status, reason and score through CASE on its id, and the status check
+        in the WHERE clause keeps a comment that another worker decided meanwhile as that worker left it.
+        """
+        by_id = {change.comment_id: change for change in changes}
+
+        def per_comment(column: Any, values: dict[str, Any]) -> Any:
+            return cast(case(values, value=Comment.id), column.type)
+
+        moved = set(
+            conn.execute(
+                update(Comment)
+                .where(Comment.id.in_(by_id), Comment.status == CommentStatus.PENDING)
+                .values(
+                    status=per_comment(Comment.status, {i: c.to_status.value for i, c in by_id.items()}),
+                    status_reason=per_comment(Comment.status_reason, {i: c.reason for i, c in by_id.items()}),
+                    max_score=per_comment(Comment.max_score, {i: c.max_score for i, c in by_id.items()}),
+                    claimed_until=None,
+                    updated_at=now,
+                )
+                .returning(Comment.id)
+            ).scalars()
         )
-        if updated.rowcount != 1:
-            return False
-        writes.history.append(
+        applied = [change for change in changes if change.comment_id in moved]
+        events = [
+            StatusChange(c.comment_id, CommentStatus.PENDING.value, c.to_status.value, c.reason, c.actor, now)
+            for c in applied
+        ]
+        writes.history += [
             {
-                "comment_id": comment_id,
-                "actor": actor,
-                "from_status": CommentStatus.PENDING.value,
-                "to_status": to_status.value,
-                "reason": reason,
+                "comment_id": event.comment_id,
+                "actor": event.actor,
+                "from_status": event.from_status,
+                "to_status": event.to_status,
+                "reason": event.reason,
                 "note": None,
                 "created_at": now,
             }
-        )
-        delivery = (
-            record_status_change(conn, comment_id, CommentStatus.PENDING, to_status, reason, actor, now)
-            if notify
-            else None
-        )
-        result.decided[comment_id] = to_status.value
-        if delivery is not None:
-            result.webhook_deliveries.append(delivery)
-        return True
+            for event in events
+        ]
+        result.webhook_deliveries += record_status_changes(conn, events)
+        result.decided.update({c.comment_id: c.to_status.value for c in applied})
+        return moved
 
     def _hold_unscored(self, rows: Sequence[Any], result: BatchResult) -> None:
         """Out of attempts: a person decides, never the absence of a score."""
         now = datetime.now(UTC)
         writes = _Writes()
+        changes = [_Change(row.id, CommentStatus.HELD, CLASSIFICATION_FAILED, "system:pipeline", None) for row in rows]
         with self.engine.begin() as conn:
-            for row in rows:
-                held = self._transition(
-                    conn, row.id, CommentStatus.HELD, CLASSIFICATION_FAILED, "system:pipeline", now, result, writes
-                )
-                if held:
-                    log.warning("comment.held_unscored", comment_id=row.id, attempts=row.attempts - 1)
+            held = self._apply(conn, changes, now, result, writes)
             writes.flush(conn)
+        for row in rows:
+            if row.id in held:
+                log.warning("comment.held_unscored", comment_id=row.id, attempts=row.attempts - 1)
 
     def _release(self, rows: Sequence[Any]) -> None:
         """Free the lease after a failure so the retry need not wait for it to lapse."""

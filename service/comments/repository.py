@@ -20,7 +20,7 @@ from service.db.models import (
     CommentStatus,
     IdempotencyRecord,
 )
-from service.webhooks import record_status_change_async
+from service.webhooks import StatusChange, record_status_change_async
 
 # Intake runs these on every comment: built once on the tables (not the ORM classes), so a request
 # pays only for binding parameters, not for building and caching statements.
@@ -200,7 +200,8 @@ async def set_status(
     if result.rowcount != 1:
         return None
     await append_history(conn, comment_id, actor, from_status, to_status, reason, at, note)
-    delivery = await record_status_change_async(conn, comment_id, from_status, to_status, reason, actor, at)
+    change = StatusChange(comment_id, from_status, to_status, reason, actor, at)
+    delivery = await record_status_change_async(conn, change)
     return Transition(delivery)
 
 

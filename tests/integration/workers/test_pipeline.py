@@ -231,3 +231,63 @@ async def test_several_ids_in_one_task_are_decided_in_rounds_of_a_batch(
     assert set(result.decided) == set(ids)
     assert [len(call) for call in scorer.calls] == [4, 4, 2]
     assert pipeline.moderate(ids).decided == {}
+
+
+async def test_one_batch_gives_each_comment_its_own_outcome(client, make_site, settings, sync_engine, policy_dir):
+    key = make_site()
+    bodies = {"published": "A fair point.", "held": "You are TOXIC.", "rejected": "SEVERE abuse."}
+    ids = {status: await post(client, key, body) for status, body in bodies.items()}
+    scorer = ScriptedScorer()
+    make_pipeline(settings, sync_engine, scorer, policy_dir).moderate(list(ids.values()))
+    assert len(scorer.calls) == 1
+    with sync_engine.connect() as conn:
+        rows = conn.execute(select(Comment.id, Comment.status, Comment.status_reason, Comment.max_score)).all()
+    stored = {row.id: (str(row.status), row.status_reason, row.max_score) for row in rows}
+    assert stored == {
+        ids["published"]: ("published", None, pytest.approx(0.01)),
+        ids["held"]: ("held", "toxicity", pytest.approx(0.9)),
+        ids["rejected"]: ("rejected", "severe_toxicity", pytest.approx(0.95)),
+    }
+
+
+async def test_a_comment_decided_during_scoring_keeps_that_decision(
+    client, make_site, settings, sync_engine, policy_dir
+):
+    key = make_site()
+    raced, other = await post(client, key, "First words."), await post(client, key, "Second words.")
+
+    class RacedScorer(ScriptedScorer):
+        """A moderator rejects one comment while the model is still scoring the batch."""
+
+        def score(self, texts: Sequence[str]) -> list[dict[str, float]]:
+            with sync_engine.begin() as conn:
+                conn.execute(update(Comment).where(Comment.id == raced).values(status="rejected"))
+            return super().score(texts)
+
+    result = make_pipeline(settings, sync_engine, RacedScorer(), policy_dir).moderate([raced, other])
+    assert result.decided == {other: "published"}
+    assert status_of(sync_engine, raced) == ("rejected", None)
+    with sync_engine.connect() as conn:
+        decided = set(conn.execute(select(PolicyDecision.comment_id)).scalars())
+        scored = set(conn.execute(select(CommentScore.comment_id)).scalars())
+        moved = set(
+            conn.execute(select(CommentHistory.comment_id).where(CommentHistory.from_status == "pending")).scalars()
+        )
+    assert decided == scored == {other}
+    assert moved == {other}
+
+
+async def test_a_batch_across_sites_records_events_only_for_hooked_ones(
+    client, make_site, settings, sync_engine, policy_dir
+):
+    hooked_key, plain_key = make_site("hooked"), make_site("plain")
+    with sync_session_factory(sync_engine).begin() as session:
+        configure_webhook(session, "hooked", "http://127.0.0.1:9/hook", "s3cret")
+    hooked = [await post(client, hooked_key, f"Hooked comment {n}.") for n in range(3)]
+    plain = [await post(client, plain_key, f"Plain comment {n}.") for n in range(3)]
+    result = make_pipeline(settings, sync_engine, ScriptedScorer(), policy_dir).moderate(hooked + plain)
+    assert set(result.decided) == set(hooked + plain)
+    with sync_engine.connect() as conn:
+        deliveries = conn.execute(select(WebhookDelivery.id, WebhookDelivery.comment_id)).all()
+    assert sorted(result.webhook_deliveries) == sorted(row.id for row in deliveries)
+    assert sorted(row.comment_id for row in deliveries) == sorted(hooked)
