@@ -12,9 +12,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import structlog
-from sqlalchemy import Connection, Engine, case, cast, insert, or_, select, update
+from sqlalchemy import Connection, Engine, case, cast, or_, select, update
 
 from policies import Decision, PolicyStore, evaluate
+from service.db.bulk import insert_rows
 from service.db.models import (
     Comment,
     CommentHistory,
@@ -62,8 +63,7 @@ class _Writes:
     def flush(self, conn: Connection) -> None:
         tables = ((CommentHistory, self.history), (CommentScore, self.scores), (PolicyDecision, self.decisions))
         for model, rows in tables:
-            if rows:
-                conn.execute(insert(model), rows)
+            insert_rows(conn, model, rows)
 
 
 @dataclass(frozen=True)
