@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 
@@ -12,7 +13,7 @@ import structlog.testing
 
 from service.settings import load_settings
 from tests.helpers.processes import free_port
-from workers.dispatch import CeleryDispatcher
+from workers.dispatch import MIN_PUBLISH_INTERVAL, CeleryDispatcher
 
 pytestmark = pytest.mark.redis
 
@@ -55,6 +56,23 @@ async def test_a_burst_becomes_one_task_and_nothing_is_lost(tmp_path):
     assert sorted(ids) == sorted(f"comment-{n}" for n in range(50))
     assert len(tasks) < 50
     assert _tasks(client, "webhooks") == [([9], {})]
+    client.flushdb()
+
+
+async def test_a_steady_stream_is_published_at_most_once_per_interval(tmp_path):
+    """Comments arriving every few milliseconds ride together instead of costing the worker a task each."""
+    client = redis.Redis.from_url(BROKER)
+    client.flushdb()
+    dispatcher = _dispatcher(tmp_path)
+    count, gap = 40, MIN_PUBLISH_INTERVAL / 10
+    for n in range(count):
+        await dispatcher.moderate(f"comment-{n}")
+        await asyncio.sleep(gap)
+    await dispatcher.close()
+    tasks = _tasks(client, "moderation")
+    ids = [comment_id for args, _ in tasks for comment_id in (args[0] if isinstance(args[0], list) else [args[0]])]
+    assert sorted(ids) == sorted(f"comment-{n}" for n in range(count))
+    assert len(tasks) <= count * gap / MIN_PUBLISH_INTERVAL + 2
     client.flushdb()
 
 
