@@ -69,9 +69,25 @@ def parse_args(argv: list[str] | None) -> Options:
     parser.add_argument("--trained-layers", type=int, default=6, help="top encoder layers fine-tuned")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--max-steps", type=int, default=None, help="stop early (smoke tests only)")
-    parser.add_argument("--no-bf16", dest="bf16", action="store_false", help="train in plain fp32")
+    parser.add_argument(
+        "--bf16",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="bf16 autocast (default: only where the CPU has bf16 instructions; emulated, it is ~70x slower)",
+    )
     ns = parser.parse_args(argv)
+    if ns.bf16 is None:
+        ns.bf16 = cpu_has_bf16()
     return Options(**vars(ns))
+
+
+def cpu_has_bf16() -> bool:
+    """Whether the CPU computes bf16 natively (AVX512-BF16 or AMX); elsewhere autocast emulates it, slowly."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
 def seed_everything(seed: int) -> None:
@@ -224,7 +240,9 @@ def train(options: Options) -> dict[str, Any]:
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: min((step + 1) / warmup, max(0.0, (total - step) / max(1, total - warmup)))
     )
-    log.info("train.start", steps=total, batch_size=options.batch_size, max_length=options.max_length)
+    log.info(
+        "train.start", steps=total, batch_size=options.batch_size, max_length=options.max_length, bf16=options.bf16
+    )
 
     seen = 0
     running = 0.0
