@@ -1,14 +1,16 @@
 """Pipeline benchmark: model throughput, worker throughput on a deep queue, post-to-decision latency.
 
     python bench/pipeline.py [--comments 480] [--seconds 20] [--brokers redis,embedded]
+                             [--rate R] [--worker-threads 2]
 
-1. The model alone, in this process: comments/s scoring batches of MODERATION_MODEL_MAX_BATCH_SIZE (32)
+1. The model alone, in this process: comments/s scoring batches of MODERATION_MODEL_MAX_BATCH_SIZE
    and one comment per call (torch threads: 2).
-2. A real worker process (solo pool, 2 torch threads) on PostgreSQL + Redis: --comments pending comments
-   and one task each, drained; throughput counts from the first decision to the last (the model load
-   at the first comment is excluded).
-3. Post-to-decision latency at half the worker's measured throughput, open loop for --seconds, on Redis
-   (PostgreSQL) and on the embedded broker (SQLite): p50/p99 of decided_at - created_at.
+2. A real worker process (solo pool, --worker-threads torch threads) on PostgreSQL + Redis: --comments
+   comments posted through the API before the worker starts (as the API hands them over), drained;
+   throughput counts from the first decision to the last (the model load at the first comment is excluded).
+3. Post-to-decision latency at half the worker's measured throughput (or --rate), open loop for --seconds,
+   on Redis (PostgreSQL) and on the embedded broker (SQLite): p50/p99 of decided_at - created_at. The
+   poster (the API, in this process) shares the machine with the worker.
 Comments are synthetic news-comment sentences of about 60 tokens.
 """
 
@@ -172,14 +174,17 @@ def main() -> None:
     parser.add_argument("--comments", type=int, default=480)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--brokers", default="redis,embedded")
+    parser.add_argument("--rate", type=float, default=None, help="latency runs at this rate, not half the capacity")
+    parser.add_argument("--worker-threads", type=int, default=int(THREADS), help="the worker's torch threads")
     args = parser.parse_args()
     texts = comments(args.comments)
     os.environ.setdefault("MODERATION_LOG_LEVEL", "WARNING")
     configure_logging(LogSettings(level="WARNING"))
     batched, single = model_throughput(texts)
-    print(f"model alone: {batched:.1f} comments/s in batches of 32, {single:.1f}/s one per call "
+    print(f"model alone: {batched:.1f} comments/s in batches of {load_settings().model.max_batch_size}, "
+          f"{single:.1f}/s one per call "
           f"(batching x{batched / single:.2f})", flush=True)  # fmt: skip
-    common = {"MODERATION_MODEL_TORCH_THREADS": THREADS, "MODERATION_LOG_LEVEL": "WARNING"}
+    common = {"MODERATION_MODEL_TORCH_THREADS": str(args.worker_threads), "MODERATION_LOG_LEVEL": "WARNING"}
     capacity = None
     log = Path(tempfile.mkdtemp()) / "worker.log"
     if "redis" in args.brokers:
@@ -196,7 +201,7 @@ def main() -> None:
                 capacity = (len(decided_at) - 1) / (decided_at[-1] - decided_at[0]).total_seconds()
                 print(f"worker, deep queue (PostgreSQL + Redis): {capacity:.1f} comments/s "
                       f"({capacity / batched:.0%} of the model alone)", flush=True)  # fmt: skip
-                rate = capacity / 2
+                rate = args.rate or capacity / 2
                 steady = comments(int(rate * args.seconds), seed=11)
                 p50, p99 = latency_run(settings, key, steady, rate)
                 print(f"post-to-decision at {rate:.1f}/s on Redis: p50 {p50:.0f} ms, p99 {p99:.0f} ms", flush=True)
@@ -211,7 +216,7 @@ def main() -> None:
             with worker(env, log):
                 warm = asyncio.run(post_all(settings, key, texts[:8], None))
                 wait_decided(settings, warm, 300)  # the model is loaded
-                rate = (capacity or 20.0) / 2
+                rate = args.rate or (capacity or 20.0) / 2
                 steady = comments(int(rate * args.seconds), seed=13)
                 p50, p99 = latency_run(settings, key, steady, rate)
                 print(f"post-to-decision at {rate:.1f}/s on the embedded broker (SQLite): "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import os
 import tempfile
@@ -260,4 +261,8 @@ def get_classifier(settings: ModelSettings) -> Classifier:
         if classifier is None:
             classifier = load_classifier(settings)
             _CACHE[settings] = classifier
+            # The model's hundreds of thousands of Python objects live as long as the process: moved out of
+            # the cyclic collector's reach, they no longer make each full collection cost ~20 ms (measured on
+            # a worker batch, where it was a quarter of the time spent outside the model).
+            gc.freeze()
         return classifier

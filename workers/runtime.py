@@ -9,7 +9,7 @@ import httpx
 from sqlalchemy import Engine
 
 from policies import PolicyStore
-from service.db.engine import create_sync_engine
+from service.db.engine import create_worker_engine
 from service.settings import Settings, load_settings
 from workers.classifier import Classifier, get_classifier
 from workers.pipeline import Pipeline
@@ -21,7 +21,7 @@ class Runtime:
 
     @cached_property
     def engine(self) -> Engine:
-        return create_sync_engine(self.settings.database)
+        return create_worker_engine(self.settings.database)
 
     @cached_property
     def pipeline(self) -> Pipeline:
