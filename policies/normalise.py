@@ -143,12 +143,15 @@ def skeletons(text: str, casefold: bool = True, leet: bool = True) -> list[Skele
     """All skeletons of a text: separators as word breaks, and separators removed inside words
     ("i.d.i.o.t", "i d i o t"), each also with the alternate leetspeak reading when it applies."""
     tokens = _tokens(text, casefold)
-    readings = [False]
+    readings = [(False, False)]  # (alternate leetspeak, trailing digits cut off)
     if leet and any(c in LEET_ALTERNATE for token in tokens for c, _, _ in token):
-        readings.append(True)
+        readings.append((True, False))
+    if leet and any(_without_trailing_digits(token) is not token for token in tokens):
+        readings.append((False, True))  # "idiot123": a number glued on, not leetspeak for "idiotize"
     result: dict[str, Skeleton] = {}
-    for alternate in readings:
-        mapped = [_deleet(token, alternate) for token in tokens] if leet else tokens
+    for alternate, cut in readings:
+        source = [_without_trailing_digits(token) for token in tokens] if cut else tokens
+        mapped = [_deleet(token, alternate) for token in source] if leet else source
         split = [word for token in mapped for word in _words(token)]
         result.setdefault((skeleton := _collapse(split)).text, skeleton)
         if len(split) == len(mapped) and not _has_single_letter_run(split):
@@ -168,6 +171,20 @@ def skeletons(text: str, casefold: bool = True, leet: bool = True) -> list[Skele
                 from_single_letters.append(single)
         result.setdefault((skeleton := _collapse(joined)).text, skeleton)
     return list(result.values())
+
+
+def _without_trailing_digits(token: list[_Char]) -> list[_Char]:
+    """The token cut before a run of digits at its end (punctuation after it aside), when letters come
+    before the digits; else the token itself."""
+    digits_end = len(token)
+    while digits_end and not token[digits_end - 1][0].isalnum():
+        digits_end -= 1
+    end = digits_end
+    while end and token[end - 1][0].isdigit():
+        end -= 1
+    if end == digits_end or not any(char.isalpha() for char, _, _ in token[:end]):
+        return token
+    return token[:end]
 
 
 def _has_single_letter_run(words: list[list[_Char]]) -> bool:

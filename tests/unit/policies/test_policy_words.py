@@ -37,6 +37,9 @@ BANNED = matcher("idiot", "ass", "cunt", "kill yourself", "shit")
         pytest.param("you 1d10t", (4, 9), id="leetspeak digits"),
         pytest.param("you !d!0t", (4, 9), id="leetspeak symbols"),
         pytest.param("sh1t happens", (0, 4), id="leet 1 as i"),
+        pytest.param("you idiot123", (4, 9), id="number glued on"),
+        pytest.param("you 1d10t99!", (4, 9), id="leetspeak and a number glued on"),
+        pytest.param("a55 7", (0, 3), id="leet digits at the end still read as letters"),
         pytest.param("you i.d.i.o.t", (4, 13), id="dots inside the word"),
         pytest.param("you i-d-i-o-t", (4, 13), id="hyphens inside the word"),
         pytest.param("you i_d_i_o_t", (4, 13), id="underscores inside the word"),
@@ -65,6 +68,7 @@ def test_evasion_forms_are_seen_through(text: str, span: tuple[int, int]) -> Non
         pytest.param("shitake", id="mushroom"),
         pytest.param("idiot!" * 0 + "I paid $5 for 2007 tickets", id="money and years are not leet"),
         pytest.param("Mr. T. Hanks", id="initials"),
+        pytest.param("class2026 in room101, covid19", id="numbers glued to innocent words"),
         pytest.param("", id="empty"),
     ],
 )
