@@ -46,6 +46,8 @@ def verify(secret: str, header: str, body: bytes, now: float | None = None) -> b
 
 @dataclass(frozen=True)
 class StatusChange:
+    """One comment's move between states, as its webhook event tells it."""
+
     comment_id: str
     from_status: str | None
     to_status: str
