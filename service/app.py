@@ -41,7 +41,9 @@ def create_app(
     authenticator = SiteAuthenticator(engine)
     comments = CommentService(engine, policies, limiter, dispatcher)
     articles = ArticleService(engine)
-    moderation_handlers, moderation_dependencies = moderation_routes(engine, policies, dispatcher)
+    moderation_handlers, moderation_dependencies = moderation_routes(
+        engine, policies, dispatcher, settings.api.claim_seconds
+    )
 
     async def site(request: Request[Any, Any, Any]) -> SiteContext:
         return await authenticator.authenticate(bearer_token(request))

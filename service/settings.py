@@ -55,6 +55,7 @@ class ApiSettings:
     host: str = "127.0.0.1"
     port: int = 8000
     max_body_bytes: int = 64 * 1024
+    claim_seconds: int = 600  # how long a moderator's claim on a comment keeps others off it
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +124,13 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise SettingsError(f"{PREFIX}{name} must be an integer, got {raw!r}") from None
 
 
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value <= 0:
+        raise SettingsError(f"{PREFIX}{name} must be a positive number of seconds, got {value}")
+    return value
+
+
 def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
     value = env.get(PREFIX + name) or default
     if value not in allowed:
@@ -149,6 +157,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             host=env.get(PREFIX + "HOST") or "127.0.0.1",
             port=_int(env, "PORT", 8000),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", 64 * 1024),
+            claim_seconds=_positive(env, "CLAIM_SECONDS", 600),
         ),
         broker=BrokerSettings(url=env.get(PREFIX + "BROKER_URL") or ""),
         pipeline=PipelineSettings(

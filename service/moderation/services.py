@@ -51,7 +51,6 @@ from service.moderation.views import (
 
 log = structlog.get_logger()
 
-DEFAULT_CLAIM_SECONDS = 600
 QueueSort = Literal["oldest", "newest", "score"]
 
 
@@ -90,7 +89,7 @@ class ModerationService:
     engine: AsyncEngine
     policies: PolicyStore
     dispatcher: TaskDispatcher
-    claim_seconds: int = DEFAULT_CLAIM_SECONDS
+    claim_seconds: int
 
     async def queue(self, moderator: ModeratorContext, filters: QueueFilters) -> QueuePage:
         site_ids = scope(moderator, filters.site)

@@ -21,10 +21,10 @@ from service.reports.services import ReportService
 
 
 def moderation_routes(
-    engine: AsyncEngine, policies: PolicyStore, dispatcher: TaskDispatcher
+    engine: AsyncEngine, policies: PolicyStore, dispatcher: TaskDispatcher, claim_seconds: int
 ) -> tuple[list[ControllerRouterHandler], dict[str, Provide]]:
     authenticator = ModeratorAuthenticator(engine)
-    moderation = ModerationService(engine, policies, dispatcher)
+    moderation = ModerationService(engine, policies, dispatcher, claim_seconds)
     authors = AuthorActionService(engine, policies, dispatcher)
     audit = AuditService(engine)
     reports = ReportService(engine, policies, dispatcher)

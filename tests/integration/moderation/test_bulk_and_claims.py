@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from litestar.testing import AsyncTestClient
 from sqlalchemy import update
 
+from service.app import create_app
 from service.db.models import ModeratorClaim
+from service.ratelimit import RateLimiter
 from tests.conftest import auth
 from tests.integration.moderation.helpers import held_comment, post_comment, set_webhook, status_of
 
@@ -142,3 +146,15 @@ async def test_decided_comment_cannot_be_claimed(client, site, moderator, sync_e
     await bulk(client, token, [item(comment_id)])
     response = await claim(client, token, comment_id)
     assert (response.status_code, response.json()["error"]["code"]) == (409, "comment_not_in_queue")
+
+
+async def test_claim_lasts_as_long_as_configured(settings, dispatcher, policy_dir, site, moderator, sync_engine):
+    configured = replace(settings, api=replace(settings.api, claim_seconds=90), policy_dir=policy_dir)
+    async with AsyncTestClient(app=create_app(configured, dispatcher, limiter=RateLimiter())) as client:
+        mine = site()
+        comment_id = await held_comment(client, sync_engine, mine)
+        before = datetime.now(UTC)
+        response = await claim(client, moderator(mine), comment_id)
+    assert response.status_code == 200, response.text
+    expires = datetime.fromisoformat(response.json()["expires_at"])
+    assert before + timedelta(seconds=89) <= expires <= datetime.now(UTC) + timedelta(seconds=90)

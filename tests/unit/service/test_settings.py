@@ -43,3 +43,9 @@ def test_one_database_url_gives_both_drivers(url: str, async_url: str, sync_url:
 def test_bad_values_name_the_variable(env: dict[str, str], named: str) -> None:
     with pytest.raises(SettingsError, match=named):
         load_settings(env)
+
+
+def test_claim_seconds_must_be_positive():
+    assert load_settings({"MODERATION_CLAIM_SECONDS": "90"}).api.claim_seconds == 90
+    with pytest.raises(SettingsError, match="MODERATION_CLAIM_SECONDS must be a positive"):
+        load_settings({"MODERATION_CLAIM_SECONDS": "0"})
