@@ -31,10 +31,10 @@ DEFAULT_CAPS: dict[str, int] = {
     "jigsaw": 9_000,
     "context_toxicity": 4_000,
     "davidson": 7_000,
-    "hatexplain": 9_000,
+    "hatexplain": 20_000,
     "stormfront": 4_500,
     "tweeteval_hate": 7_000,
-    "tweeteval_offensive": 9_000,
+    "tweeteval_offensive": 20_000,
 }
 # Civil Comments is the project's own domain (news comments): seen twice per run.
 DEFAULT_REPEATS: dict[str, int] = {"civil_comments": 2}
@@ -189,6 +189,7 @@ def write_artifact(model: Any, tokenizer: Any, out_dir: Path, manifest: dict[str
     tokenizer_config = config_dir / "tokenizer_config.json"
     settings = json.loads(tokenizer_config.read_text(encoding="utf-8"))
     settings.pop("max_length", None)
+    settings["local_files_only"] = True  # the folder is always loaded offline; keeps the file the same on every run
     tokenizer_config.write_text(json.dumps(settings, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
