@@ -87,8 +87,3 @@ def batch_facts(
             ),
         )
     return facts
-
-
-def comment_facts(conn: Connection, comment: Any, rejection_window_days: int, now: datetime) -> CommentFacts:
-    """Facts for one comment row (see `batch_facts`)."""
-    return batch_facts(conn, [comment], {comment.id: rejection_window_days}, now)[comment.id]

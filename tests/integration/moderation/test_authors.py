@@ -11,7 +11,7 @@ from policies import PolicyStore, evaluate
 from service.db.models import Author, Comment
 from tests.conftest import auth
 from tests.integration.moderation.helpers import held_comment, post_comment, set_webhook, status_of
-from workers.facts import comment_facts
+from workers.facts import batch_facts
 
 pytestmark = pytest.mark.usefixtures("settings")
 AUTHOR = {"id": "writer", "name": "Writer"}
@@ -34,7 +34,8 @@ def pipeline_action(engine, policy_dir, site, comment_id: str, scores: dict[str,
         row = conn.execute(
             select(Comment.id, Comment.author_id, Comment.article_id, Comment.body).where(Comment.id == comment_id)
         ).one()
-        facts = comment_facts(conn, row, policy.limits.rejection_rate_window_days, datetime.now(UTC))
+        window = {row.id: policy.limits.rejection_rate_window_days}
+        facts = batch_facts(conn, [row], window, datetime.now(UTC))[row.id]
     return evaluate(policy, facts, scores).action
 
 
