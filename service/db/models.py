@@ -22,6 +22,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -129,6 +130,13 @@ class Comment(Base):
         # Duplicate check: same author, same normalised text, recent.
         Index("ix_comments_author_body_hash", "author_id", "body_hash", "created_at"),
         Index("ix_comments_status_updated", "status", "updated_at"),
+        # The workers' queue: the oldest waiting comments, found without walking every decided one.
+        Index(
+            "ix_comments_pending_id",
+            "id",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
     )
 
     # Time-ordered UUIDv7 text: public, unguessable across sites, and sorts by creation.
