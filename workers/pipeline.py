@@ -6,13 +6,13 @@ that calls them stays an adapter of a few lines.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import structlog
-from sqlalchemy import Connection, Engine, case, cast, or_, select, update
+from sqlalchemy import Connection, Engine, Select, case, cast, literal, or_, select, union_all, update
 
 from policies import Decision, PolicyStore, evaluate
 from service.db.bulk import insert_rows
@@ -90,6 +90,7 @@ class Pipeline:
     scorer: Callable[[], Scorer]  # loads the model on first use, once per process
     settings: PipelineSettings
     batch_size: int = 32
+    _slugs: dict[int, str] = field(default_factory=dict, init=False)
 
     def moderate(self, comment_ids: str | Sequence[str]) -> BatchResult:
         """Decide the given comments and, when others wait, a batch of them alongside; decided ones are skipped.
@@ -106,16 +107,10 @@ class Pipeline:
     def _moderate_round(self, wanted: Sequence[str], result: BatchResult) -> None:
         now = datetime.now(UTC)
         with self.engine.begin() as conn:
-            pending = list(
-                conn.execute(
-                    select(Comment.id).where(Comment.id.in_(wanted), Comment.status == CommentStatus.PENDING)
-                ).scalars()
-            )
-            if not pending:
-                return
-            claimed = self._claim(conn, pending, now)
-        if not set(pending) <= {row.id for row in claimed}:
-            result.leased_elsewhere = True  # another worker is scoring some of them
+            claimed = self._claim(conn, wanted, now)
+            missing = set(wanted) - {row.id for row in claimed}
+            if missing and conn.execute(self._pending(missing).limit(1)).first() is not None:
+                result.leased_elsewhere = True  # another worker is scoring some of them
         exhausted = [row for row in claimed if row.attempts > self.settings.max_attempts]
         to_score = [row for row in claimed if row.attempts <= self.settings.max_attempts]
         if exhausted:
@@ -123,20 +118,28 @@ class Pipeline:
         if to_score:
             self._score_and_decide(to_score, result)
 
+    @staticmethod
+    def _pending(ids: Collection[str]) -> Select[Any]:
+        return select(Comment.id).where(Comment.id.in_(ids), Comment.status == CommentStatus.PENDING)
+
     def _claim(self, conn: Connection, wanted: Sequence[str], now: datetime) -> Sequence[Any]:
-        """Lease the asked-for comments and other waiting ones up to a batch, oldest first."""
+        """Lease, in one statement, the asked-for comments still pending and free, then the oldest other
+        waiting ones up to a batch: a task whose comments an earlier batch took still does a batch's work."""
         free = or_(Comment.claimed_until.is_(None), Comment.claimed_until < now)
-        others = (
-            select(Comment.id)
+        waiting = self._pending(wanted).where(free).add_columns(literal(0).label("priority"))
+        oldest = (
+            select(Comment.id, literal(1).label("priority"))
             .where(Comment.status == CommentStatus.PENDING, free, Comment.id.not_in(wanted))
             .order_by(Comment.id)
-            .limit(max(0, self.batch_size - len(wanted)))
+            .limit(self.batch_size)
         )
-        ids = [*wanted, *conn.execute(others).scalars()]
+        candidates = union_all(waiting, oldest.subquery().select()).subquery()
+        batch = select(candidates.c.id).order_by(candidates.c.priority, candidates.c.id).limit(self.batch_size)
         lease = now + timedelta(seconds=self.settings.lease_seconds)
         claimed = conn.execute(
             update(Comment)
-            .where(Comment.id.in_(ids), Comment.status == CommentStatus.PENDING, free)
+            # The status and lease are checked again on the row itself: another worker may have taken it.
+            .where(Comment.id.in_(batch.scalar_subquery()), Comment.status == CommentStatus.PENDING, free)
             .values(claimed_until=lease, attempts=Comment.attempts + 1)
             .returning(
                 Comment.id, Comment.site_id, Comment.article_id, Comment.author_id, Comment.body, Comment.attempts
@@ -172,8 +175,7 @@ class Pipeline:
         now = datetime.now(UTC)
         writes = _Writes()
         with self.engine.begin() as conn:
-            sites = select(Site.id, Site.slug).where(Site.id.in_({r.site_id for r in rows}))
-            slugs = {site.id: site.slug for site in conn.execute(sites)}
+            slugs = self._site_slugs(conn, {row.site_id for row in rows})
             policies = {row.id: self.policies.for_site(slugs[row.site_id]) for row in rows}
             windows = {row.id: policies[row.id].limits.rejection_rate_window_days for row in rows}
             facts = batch_facts(conn, rows, windows, now)
@@ -186,6 +188,14 @@ class Pipeline:
                 if row.id in decided:  # the others were decided meanwhile by a worker whose lease ran out under us
                     self._record(row.id, decisions[row.id], policies[row.id].name, comment_scores, model, now, writes)
             writes.flush(conn)
+
+    def _site_slugs(self, conn: Connection, site_ids: set[int]) -> dict[int, str]:
+        """Site slugs pick the policy file; a slug never changes, so each is read once per process."""
+        unknown = site_ids - self._slugs.keys()
+        if unknown:
+            rows = conn.execute(select(Site.id, Site.slug).where(Site.id.in_(unknown))).all()
+            self._slugs.update((row.id, row.slug) for row in rows)
+        return self._slugs
 
     def _record(
         self,

@@ -130,6 +130,22 @@ async def test_a_decided_comment_is_left_alone(client, make_site, settings, sync
     assert len(scorer.calls) == 1
 
 
+async def test_a_task_whose_comments_were_taken_still_decides_a_waiting_batch(
+    client, make_site, settings, sync_engine, policy_dir
+):
+    """A deep queue's later messages name comments an earlier batch took: they must not end as no-ops."""
+    key = make_site()
+    first = await post(client, key, "The first comment.")
+    scorer = ScriptedScorer()
+    pipeline = make_pipeline(settings, sync_engine, scorer, policy_dir)
+    pipeline.moderate(first)
+    waiting = [await post(client, key, f"Waiting comment {n}.") for n in range(3)]
+    result = pipeline.moderate(first)
+    assert set(result.decided) == set(waiting)
+    assert len(scorer.calls) == 2
+    assert not result.leased_elsewhere
+
+
 async def test_a_comment_leased_by_another_worker_is_not_scored_twice(
     client, make_site, settings, sync_engine, policy_dir
 ):
