@@ -52,7 +52,7 @@ def serve(host: str | None, port: int | None) -> None:
         {
             "api": ["api", f"--host={host}", f"--port={port}"],
             # Scoring and webhooks apart, so a slow site endpoint never holds up a decision.
-            "worker": ["worker", "--queues=moderation", "--pool=solo"],
+            "worker": ["worker", "--queues=moderation"],  # one process per core (see `moderation worker`)
             "webhooks": ["worker", "--queues=webhooks", "--pool=threads", "--concurrency=8"],
             "beat": ["beat"],
         }

@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from service.cli.context import settings
+
+TORCH_THREADS_VARIABLE = "MODERATION_MODEL_TORCH_THREADS"
+
+
+def available_cores() -> int:
+    """Cores this process may run on (a container's CPU set, not the host's count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def torch_threads_per_process(cores: int, processes: int) -> int:
+    return max(1, cores // processes)
 
 
 @click.command()
@@ -16,11 +31,22 @@ from service.cli.context import settings
     show_default=True,
     help="prefork for scoring (one model per process); threads for webhook-only workers.",
 )
-@click.option("--concurrency", type=int, default=1, show_default=True, help="Processes or threads.")
-def worker(queues: str, pool: str, concurrency: int) -> None:
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    help="Processes or threads [default: prefork, one process per core; otherwise 1].",
+)
+def worker(queues: str, pool: str, concurrency: int | None) -> None:
     """Run a Celery worker: score comments, apply policies, deliver webhooks."""
     from workers.celery_app import create_celery
 
+    cores = available_cores()
+    if concurrency is None:
+        concurrency = cores if pool == "prefork" else 1
+    if pool == "prefork" and settings().model.torch_threads == 0:
+        # Processes side by side, one torch thread each, beat one process using every core: while one
+        # waits on the database, another scores (docs/benchmarks.md). The forked processes inherit this.
+        os.environ[TORCH_THREADS_VARIABLE] = str(torch_threads_per_process(cores, concurrency))
     app = create_celery(settings())
     app.worker_main(
         ["worker", f"--queues={queues}", f"--pool={pool}", f"--concurrency={concurrency}", "--loglevel=INFO"]

@@ -83,7 +83,8 @@ async def test_real_worker_decides_on_postgres_and_tells_the_site(
         with sync_session_factory(engine).begin() as session:
             configure_webhook(session, "e2e", receiver.url, "whsec_e2e")
         engine.dispose()
-        with running(["worker", "--queues=moderation,webhooks", "--pool=solo"], env, log):
+        # The worker's defaults: prefork, one scoring process per core.
+        with running(["worker", "--queues=moderation,webhooks"], env, log):
             async with api(env) as client:
                 expected = await post_all(client, key)
             decided = wait_for(lambda: all_decided(postgres_database, expected), DECISION_TIMEOUT, "decisions", log)
