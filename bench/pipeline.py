@@ -1,13 +1,14 @@
 """Pipeline benchmark: model throughput, worker throughput on a deep queue, post-to-decision latency.
 
-    python bench/pipeline.py [--comments 480] [--seconds 20] [--brokers redis,embedded]
-                             [--rate R] [--worker-threads 2]
+    python bench/pipeline.py [--comments 960] [--seconds 20] [--brokers redis,embedded] [--rate R]
+                             [--worker-processes N] [--worker-threads N] [--solo]
 
-1. The model alone, in this process (torch threads: 2): comments/s scoring the texts in consecutive
+1. The model alone, in this process, one torch thread per core: comments/s scoring the texts in consecutive
    batches of MODERATION_MODEL_MAX_BATCH_SIZE, as a worker claims them (the reference for the worker's
    share); all texts in one call (sorted by length across all of them: less padding than a worker, which
    cannot wait for later comments, ever gets); and one comment per call.
-2. A real worker process (solo pool, --worker-threads torch threads) on PostgreSQL + Redis: --comments
+2. A real `moderation worker` (its defaults: prefork, one process per core, one torch thread each; or
+   as the options say) on PostgreSQL + Redis: --comments
    comments posted through the API before the worker starts (as the API hands them over), drained;
    throughput counts from the first decision to the last (the model load at the first comment is excluded).
 3. Post-to-decision latency at half the worker's measured throughput (or --rate), open loop for --seconds,
@@ -51,7 +52,7 @@ from service.sites.services import create_site  # noqa: E402
 from workers.dispatch import CeleryDispatcher  # noqa: E402
 
 REDIS_BROKER = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
-THREADS = "2"
+CORES = len(os.sched_getaffinity(0))
 _SUBJECTS = ["The council", "This article", "The new budget", "Our mayor", "The school board", "The editor"]
 _VERBS = ["clearly explains", "completely ignores", "raises good questions about", "misrepresents", "covers"]
 _OBJECTS = ["the housing plan", "the bus routes", "last week's vote", "local taxes", "the flood defences"]
@@ -78,7 +79,7 @@ def model_throughput(texts: list[str], batch_size: int) -> tuple[float, float, f
 
     from workers.classifier import load_classifier
 
-    torch.set_num_threads(int(THREADS))
+    torch.set_num_threads(CORES)
     classifier = load_classifier(load_settings().model)
     classifier.score(texts)  # warm-up
 
@@ -99,8 +100,8 @@ def model_throughput(texts: list[str], batch_size: int) -> tuple[float, float, f
 
 
 @contextmanager
-def worker(env: dict[str, str], log: Path) -> Iterator[None]:
-    command = [sys.executable, "-m", "service.cli", "worker", "--queues=moderation", "--pool=solo"]
+def worker(env: dict[str, str], log: Path, pool: list[str]) -> Iterator[None]:
+    command = [sys.executable, "-m", "service.cli", "worker", "--queues=moderation", *pool]
     with log.open("ab") as out:
         process = subprocess.Popen(command, cwd=REPO, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
     try:
@@ -182,11 +183,13 @@ def latency_run(settings: Settings, key: str, texts: list[str], rate: float) -> 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--comments", type=int, default=480)
+    parser.add_argument("--comments", type=int, default=960)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--brokers", default="redis,embedded")
     parser.add_argument("--rate", type=float, default=None, help="latency runs at this rate, not half the capacity")
-    parser.add_argument("--worker-threads", type=int, default=int(THREADS), help="the worker's torch threads")
+    parser.add_argument("--worker-processes", type=int, help="prefork processes (default: the worker's, one per core)")
+    parser.add_argument("--worker-threads", type=int, help="torch threads per process (default: the worker's)")
+    parser.add_argument("--solo", action="store_true", help="one solo-pool process (the worker before 2026-11-28)")
     args = parser.parse_args()
     texts = comments(args.comments)
     os.environ.setdefault("MODERATION_LOG_LEVEL", "WARNING")
@@ -196,7 +199,10 @@ def main() -> None:
     print(f"model alone: {batched:.1f} comments/s in batches of {batch_size} as a worker claims them "
           f"({sorted_overall:.1f}/s with all {len(texts)} sorted by length), {single:.1f}/s one per call "
           f"(batching x{batched / single:.2f})", flush=True)  # fmt: skip
-    common = {"MODERATION_MODEL_TORCH_THREADS": str(args.worker_threads), "MODERATION_LOG_LEVEL": "WARNING"}
+    common = {"MODERATION_LOG_LEVEL": "WARNING"}
+    if args.worker_threads:
+        common["MODERATION_MODEL_TORCH_THREADS"] = str(args.worker_threads)
+    pool = ["--pool=solo"] if args.solo else [f"--concurrency={args.worker_processes}"] if args.worker_processes else []
     capacity = None
     log = Path(tempfile.mkdtemp()) / "worker.log"
     if "redis" in args.brokers:
@@ -207,7 +213,7 @@ def main() -> None:
             settings = load_settings()
             key = prepare(settings)
             ids = asyncio.run(post_all(settings, key, texts, None))  # the deep queue, before any worker
-            with worker(env, log):
+            with worker(env, log, pool):
                 done = wait_decided(settings, ids, 600)
                 decided_at = sorted(decided for _, decided in done)
                 capacity = (len(decided_at) - 1) / (decided_at[-1] - decided_at[0]).total_seconds()
@@ -225,7 +231,7 @@ def main() -> None:
             os.environ.update(env)
             settings = load_settings()
             key = prepare(settings)
-            with worker(env, log):
+            with worker(env, log, pool):
                 warm = asyncio.run(post_all(settings, key, texts[:8], None))
                 wait_decided(settings, warm, 300)  # the model is loaded
                 rate = args.rate or (capacity or 20.0) / 2
