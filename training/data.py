@@ -74,9 +74,9 @@ def _read_csv(path: Path) -> Iterator[dict[str, str]]:
         yield from csv.DictReader(handle)
 
 
-def _civil_comments(root: Path) -> Iterator[Example]:
-    """Toxic Spans (Civil Comments): soft labels = share of annotators who judged the comment toxic,
-    and per subtype the share of annotators who marked a span of that type."""
+def civil_comments_ballots(root: Path) -> dict[str, list[set[str] | None]]:
+    """Toxic Spans (Civil Comments), per comment id: each annotator's ballot, None for "not toxic", else
+    the span types they marked (possibly none)."""
     folder = root / "civil_comments_spans"
     span_types: dict[str, set[str]] = {}
     for row in _read_csv(folder / "spans.csv"):
@@ -88,14 +88,25 @@ def _civil_comments(root: Path) -> Iterator[Example]:
         # also ticking "not toxic" (both flags together, with no span, is how the export encodes "not toxic").
         toxic = bool(types) or (row["all toxic"] == "True" and row["not toxic"] == "False")
         votes.setdefault(row["comment_id"], []).append(types if toxic else None)
+    return votes
+
+
+def civil_comments_texts(root: Path) -> dict[str, str]:
+    return {row["comment_id"]: row["comment_text"] for row in _read_csv(root / "civil_comments_spans" / "comments.csv")}
+
+
+def _civil_comments(root: Path) -> Iterator[Example]:
+    """Toxic Spans (Civil Comments): soft labels = share of annotators who judged the comment toxic,
+    and per subtype the share of annotators who marked a span of that type."""
+    votes = civil_comments_ballots(root)
     type_to_class = {
         "Insult": "insult",
         "Threat": "threat",
         "Identity based Attack": "identity_attack",
         "Profane/Obscene": "obscene",
     }
-    for row in _read_csv(folder / "comments.csv"):
-        ballots = votes.get(row["comment_id"])
+    for comment_id, text in civil_comments_texts(root).items():
+        ballots = votes.get(comment_id)
         if not ballots:
             continue
         n = len(ballots)
@@ -104,7 +115,7 @@ def _civil_comments(root: Path) -> Iterator[Example]:
             values[cls] = sum(1 for b in ballots if b is not None and span_type in b) / n
         # Toxic Spans has no "severe" judgement; leave it unknown rather than guess.
         values["severe_toxicity"] = NAN
-        yield Example(f"civil:{row['comment_id']}", "civil_comments", row["comment_text"], _targets(**values))
+        yield Example(f"civil:{comment_id}", "civil_comments", text, _targets(**values))
 
 
 def _jigsaw(root: Path) -> Iterator[Example]:
