@@ -5,8 +5,9 @@
 
 1. The model alone, in this process, one torch thread per core: comments/s scoring the texts in consecutive
    batches of MODERATION_MODEL_MAX_BATCH_SIZE, as a worker claims them (the reference for the worker's
-   share); all texts in one call (sorted by length across all of them: less padding than a worker, which
-   cannot wait for later comments, ever gets); and one comment per call.
+   share); unmodified Detoxify.predict (fp32) on the same batches; all texts in one call (sorted by length
+   across all of them: less padding than a worker, which cannot wait for later comments, ever gets); and
+   one comment per call.
 2. A real `moderation worker` (its defaults: prefork, one process per core, one torch thread each; or
    as the options say) on PostgreSQL + Redis: --comments
    comments posted through the API before the worker starts (as the API hands them over), drained;
@@ -29,8 +30,9 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -71,32 +73,45 @@ def comments(count: int, seed: int = 7) -> list[str]:
     ]
 
 
-def model_throughput(texts: list[str], batch_size: int) -> tuple[float, float, float]:
-    """Comments/s scoring the batches a worker would claim (consecutive, in posting order), the same
-    texts in one call (sorted by length over all of them, less padding than any worker can get), and
-    one comment per call."""
-    import torch
+@dataclass(frozen=True)
+class ModelRates:
+    """Comments/s of the model alone, in this process."""
 
+    batched: float  # Classifier.score (int8, what the worker runs) on the batches a worker would claim
+    raw_predict: float  # unmodified Detoxify.predict (fp32) on the same batches
+    sorted_overall: float  # all texts in one call: sorted by length over all of them, less padding than a worker gets
+    one_by_one: float
+
+
+def model_throughput(texts: list[str], batch_size: int) -> ModelRates:
+    import torch
+    from detoxify import Detoxify
+
+    from workers.bundled_model import build
     from workers.classifier import load_classifier
 
     torch.set_num_threads(CORES)
     classifier = load_classifier(load_settings().model)
     classifier.score(texts)  # warm-up
 
-    def rate(calls: list[list[str]]) -> float:
+    def rate(score: Callable[[list[str]], object], calls: list[list[str]]) -> float:
         """Median comments/s of three passes: this host class varies by 15-20% between seconds."""
         rates = []
         for _ in range(3):
             started = time.perf_counter()
             for call in calls:
-                classifier.score(call)
+                score(call)
             rates.append(sum(map(len, calls)) / (time.perf_counter() - started))
         return statistics.median(rates)
 
-    batched = rate([texts[start : start + batch_size] for start in range(0, len(texts), batch_size)])
-    sorted_overall = rate([texts])
-    one_by_one = rate([[text] for text in texts[:128]])
-    return batched, sorted_overall, one_by_one
+    batches = [texts[start : start + batch_size] for start in range(0, len(texts), batch_size)]
+    raw = Detoxify(checkpoint=str(build.build()), huggingface_config_path=str(build.HF_CONFIG_DIR))
+    return ModelRates(
+        batched=rate(classifier.score, batches),
+        raw_predict=rate(raw.predict, batches),
+        sorted_overall=rate(classifier.score, [texts]),
+        one_by_one=rate(classifier.score, [[text] for text in texts[:128]]),
+    )
 
 
 @contextmanager
@@ -195,10 +210,11 @@ def main() -> None:
     os.environ.setdefault("MODERATION_LOG_LEVEL", "WARNING")
     configure_logging(LogSettings(level="WARNING"))
     batch_size = load_settings().model.max_batch_size
-    batched, sorted_overall, single = model_throughput(texts, batch_size)
-    print(f"model alone: {batched:.1f} comments/s in batches of {batch_size} as a worker claims them "
-          f"({sorted_overall:.1f}/s with all {len(texts)} sorted by length), {single:.1f}/s one per call "
-          f"(batching x{batched / single:.2f})", flush=True)  # fmt: skip
+    model = model_throughput(texts, batch_size)
+    print(f"model alone: {model.batched:.1f} comments/s in batches of {batch_size} as a worker claims them "
+          f"(raw Detoxify.predict, fp32: {model.raw_predict:.1f}/s; all {len(texts)} in one call, sorted by "
+          f"length: {model.sorted_overall:.1f}/s), {model.one_by_one:.1f}/s one per call "
+          f"(batching x{model.batched / model.one_by_one:.2f})", flush=True)  # fmt: skip
     common = {"MODERATION_LOG_LEVEL": "WARNING"}
     if args.worker_threads:
         common["MODERATION_MODEL_TORCH_THREADS"] = str(args.worker_threads)
@@ -218,7 +234,8 @@ def main() -> None:
                 decided_at = sorted(decided for _, decided in done)
                 capacity = (len(decided_at) - 1) / (decided_at[-1] - decided_at[0]).total_seconds()
                 print(f"worker, deep queue (PostgreSQL + Redis): {capacity:.1f} comments/s "
-                      f"({capacity / batched:.0%} of the model alone)", flush=True)  # fmt: skip
+                      f"({capacity / model.batched:.0%} of the model alone, {capacity / model.raw_predict:.0%} of raw "
+                      f"Detoxify.predict)", flush=True)  # fmt: skip
                 rate = args.rate or capacity / 2
                 steady = comments(int(rate * args.seconds), seed=11)
                 p50, p99 = latency_run(settings, key, steady, rate)
