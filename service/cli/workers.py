@@ -9,6 +9,9 @@ import click
 from service.cli.context import settings
 
 TORCH_THREADS_VARIABLE = "MODERATION_MODEL_TORCH_THREADS"
+# Each scoring process holds its own model (about 600 MB): past four, the rest of the cores go to torch
+# threads instead, so a large machine's default stays within a few GB. --concurrency goes further.
+DEFAULT_MAX_PROCESSES = 4
 
 
 def available_cores() -> int:
@@ -34,7 +37,7 @@ def torch_threads_per_process(cores: int, processes: int) -> int:
 @click.option(
     "--concurrency",
     type=click.IntRange(min=1),
-    help="Processes or threads [default: prefork, one process per core; otherwise 1].",
+    help=f"Processes or threads [default: prefork, one process per core up to {DEFAULT_MAX_PROCESSES}; otherwise 1].",
 )
 def worker(queues: str, pool: str, concurrency: int | None) -> None:
     """Run a Celery worker: score comments, apply policies, deliver webhooks."""
@@ -42,7 +45,7 @@ def worker(queues: str, pool: str, concurrency: int | None) -> None:
 
     cores = available_cores()
     if concurrency is None:
-        concurrency = cores if pool == "prefork" else 1
+        concurrency = min(cores, DEFAULT_MAX_PROCESSES) if pool == "prefork" else 1
     if pool == "prefork" and settings().model.torch_threads == 0:
         # Processes side by side, one torch thread each, beat one process using every core: while one
         # waits on the database, another scores (docs/benchmarks.md). The forked processes inherit this.

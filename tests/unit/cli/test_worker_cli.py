@@ -48,6 +48,12 @@ def test_default_is_one_single_threaded_process_per_core(started: Any) -> None:
     assert threads == "1"
 
 
+def test_a_large_machine_gets_four_processes_sharing_the_cores(started: Any) -> None:
+    argv, threads = started(cores=16)
+    assert "--concurrency=4" in argv
+    assert threads == "4"
+
+
 def test_fewer_processes_share_the_cores_out(started: Any) -> None:
     argv, threads = started("--concurrency", "2", cores=8)
     assert "--concurrency=2" in argv
