@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import random
-from collections.abc import Callable
 from pathlib import Path
 
 from sklearn.metrics import roc_auc_score
@@ -52,17 +51,14 @@ def main(argv: list[str] | None = None) -> None:
     ballots = data.civil_comments_ballots(args.data_dir)
     everything = {cid: [int(b is not None) for b in votes] for cid, votes in ballots.items() if cid in texts}
     held_out = {cid: votes for cid, votes in everything.items() if data.is_validation(texts[cid])}
-    selections: dict[str, Callable[[], list[Votes]]] = {
-        "validation split": lambda: list(held_out.values()),
-        "all comments": lambda: list(everything.values()),
-    }
+    selections = {"validation split": list(held_out.values()), "all comments": list(everything.values())}
     print("Civil Comments (Toxic Spans): ROC-AUC of some annotators' toxic share for other annotators' majority")
     for name, comments in selections.items():
         rng = random.Random(args.seed)
-        majority_toxic = sum(map(_majority, comments())) / len(comments())
-        print(f"\n{name}: {len(comments())} comments, {majority_toxic:.0%} toxic by majority")
+        majority_toxic = sum(map(_majority, comments)) / len(comments)
+        print(f"\n{name}: {len(comments)} comments, {majority_toxic:.0%} toxic by majority")
         for predictor, target in ((1, 1), (1, 2), (1, 3), (2, 2), (3, 3), (4, 3)):
-            result = panel_auc(comments(), predictor, target, rng)
+            result = panel_auc(comments, predictor, target, rng)
             if result is not None:
                 auc, n = result
                 print(f"  {predictor} annotator(s) -> majority of {target} others: {auc:.3f}  (n={n})")
