@@ -45,6 +45,7 @@ from sqlalchemy import select  # noqa: E402
 
 from bench.common import postgres_database  # noqa: E402
 from service.app import create_app  # noqa: E402
+from service.cli.workers import available_cores  # noqa: E402
 from service.db import migrate  # noqa: E402
 from service.db.engine import create_sync_engine, sync_session_factory  # noqa: E402
 from service.db.models import Comment  # noqa: E402
@@ -54,7 +55,7 @@ from service.sites.services import create_site  # noqa: E402
 from workers.dispatch import CeleryDispatcher  # noqa: E402
 
 REDIS_BROKER = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
-CORES = len(os.sched_getaffinity(0))
+CORES = available_cores()
 _SUBJECTS = ["The council", "This article", "The new budget", "Our mayor", "The school board", "The editor"]
 _VERBS = ["clearly explains", "completely ignores", "raises good questions about", "misrepresents", "covers"]
 _OBJECTS = ["the housing plan", "the bus routes", "last week's vote", "local taxes", "the flood defences"]

@@ -6,13 +6,13 @@ that calls them stays an adapter of a few lines.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import structlog
-from sqlalchemy import Connection, Engine, Select, case, cast, literal, or_, select, union_all, update
+from sqlalchemy import Connection, Engine, and_, case, cast, literal, or_, select, union_all, update
 
 from policies import Decision, PolicyStore, evaluate
 from service.db.bulk import insert_rows
@@ -109,8 +109,10 @@ class Pipeline:
         with self.engine.begin() as conn:
             claimed = self._claim(conn, wanted, now)
             missing = set(wanted) - {row.id for row in claimed}
-            if missing and conn.execute(self._pending(missing).limit(1)).first() is not None:
-                result.leased_elsewhere = True  # another worker is scoring some of them
+            if missing:  # decided meanwhile, or being scored by another worker?
+                pending = select(Comment.id).where(Comment.id.in_(missing), Comment.status == CommentStatus.PENDING)
+                if conn.execute(pending.limit(1)).first() is not None:
+                    result.leased_elsewhere = True
         exhausted = [row for row in claimed if row.attempts > self.settings.max_attempts]
         to_score = [row for row in claimed if row.attempts <= self.settings.max_attempts]
         if exhausted:
@@ -118,18 +120,17 @@ class Pipeline:
         if to_score:
             self._score_and_decide(to_score, result)
 
-    @staticmethod
-    def _pending(ids: Collection[str]) -> Select[Any]:
-        return select(Comment.id).where(Comment.id.in_(ids), Comment.status == CommentStatus.PENDING)
-
     def _claim(self, conn: Connection, wanted: Sequence[str], now: datetime) -> Sequence[Any]:
         """Lease, in one statement, the asked-for comments still pending and free, then the oldest other
         waiting ones up to a batch: a task whose comments an earlier batch took still does a batch's work."""
-        free = or_(Comment.claimed_until.is_(None), Comment.claimed_until < now)
-        waiting = self._pending(wanted).where(free).add_columns(literal(0).label("priority"))
+        claimable = and_(
+            Comment.status == CommentStatus.PENDING,
+            or_(Comment.claimed_until.is_(None), Comment.claimed_until < now),
+        )
+        waiting = select(Comment.id, literal(0).label("priority")).where(Comment.id.in_(wanted), claimable)
         oldest = (
             select(Comment.id, literal(1).label("priority"))
-            .where(Comment.status == CommentStatus.PENDING, free, Comment.id.not_in(wanted))
+            .where(claimable, Comment.id.not_in(wanted))
             .order_by(Comment.id)
             .limit(self.batch_size)
         )
@@ -139,7 +140,7 @@ class Pipeline:
         claimed = conn.execute(
             update(Comment)
             # The status and lease are checked again on the row itself: another worker may have taken it.
-            .where(Comment.id.in_(batch.scalar_subquery()), Comment.status == CommentStatus.PENDING, free)
+            .where(Comment.id.in_(batch.scalar_subquery()), claimable)
             .values(claimed_until=lease, attempts=Comment.attempts + 1)
             .returning(
                 Comment.id, Comment.site_id, Comment.article_id, Comment.author_id, Comment.body, Comment.attempts

@@ -21,10 +21,6 @@ def available_cores() -> int:
     return os.cpu_count() or 1
 
 
-def torch_threads_per_process(cores: int, processes: int) -> int:
-    return max(1, cores // processes)
-
-
 @click.command()
 @click.option("--queues", default="moderation,webhooks", show_default=True, help="Queues to consume.")
 @click.option(
@@ -49,7 +45,7 @@ def worker(queues: str, pool: str, concurrency: int | None) -> None:
     if pool == "prefork" and settings().model.torch_threads == 0:
         # Processes side by side, one torch thread each, beat one process using every core: while one
         # waits on the database, another scores (docs/benchmarks.md). The forked processes inherit this.
-        os.environ[TORCH_THREADS_VARIABLE] = str(torch_threads_per_process(cores, concurrency))
+        os.environ[TORCH_THREADS_VARIABLE] = str(max(1, cores // concurrency))
     app = create_celery(settings())
     app.worker_main(
         ["worker", f"--queues={queues}", f"--pool={pool}", f"--concurrency={concurrency}", "--loglevel=INFO"]

@@ -122,6 +122,10 @@ class Author(Base):
     created_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
+# Comments waiting for a worker (a partial-index predicate, on PostgreSQL and SQLite alike).
+_PENDING = text("status = 'pending'")
+
+
 class Comment(Base):
     __tablename__ = "comments"
     __table_args__ = (
@@ -131,12 +135,7 @@ class Comment(Base):
         Index("ix_comments_author_body_hash", "author_id", "body_hash", "created_at"),
         Index("ix_comments_status_updated", "status", "updated_at"),
         # The workers' queue: the oldest waiting comments, found without walking every decided one.
-        Index(
-            "ix_comments_pending_id",
-            "id",
-            postgresql_where=text("status = 'pending'"),
-            sqlite_where=text("status = 'pending'"),
-        ),
+        Index("ix_comments_pending_id", "id", postgresql_where=_PENDING, sqlite_where=_PENDING),
     )
 
     # Time-ordered UUIDv7 text: public, unguessable across sites, and sorts by creation.
