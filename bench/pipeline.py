@@ -1,20 +1,23 @@
 """Pipeline benchmark: model throughput, worker throughput on a deep queue, post-to-decision latency.
 
     python bench/pipeline.py [--comments 960] [--seconds 20] [--brokers redis,embedded] [--rate R]
-                             [--worker-processes N] [--worker-threads N] [--solo]
+                             [--layout separate|shared] [--worker-processes N] [--worker-threads N] [--solo]
 
-1. The model alone, in this process, one torch thread per core: comments/s scoring the texts in consecutive
-   batches of MODERATION_MODEL_MAX_BATCH_SIZE, as a worker claims them (the reference for the worker's
-   share); unmodified Detoxify.predict (fp32) on the same batches; all texts in one call (sorted by length
-   across all of them: less padding than a worker, which cannot wait for later comments, ever gets); and
-   one comment per call.
-2. A real `moderation worker` (its defaults: prefork, one process per core, one torch thread each; or
-   as the options say) on PostgreSQL + Redis: --comments
-   comments posted through the API before the worker starts (as the API hands them over), drained;
-   throughput counts from the first decision to the last (the model load at the first comment is excluded).
+Layout: `separate` (the default) gives the worker half of this machine's cores and the poster (the API,
+in this process) the other half, as in production where the API and the workers run on their own
+machines; PostgreSQL and Redis are not pinned. `shared` lets everything run on every core, as
+`moderation serve` does on one machine.
+1. The model alone, in this process, on the worker's cores with one torch thread per core: comments/s
+   scoring the texts in consecutive batches of MODERATION_MODEL_MAX_BATCH_SIZE, as a worker claims them
+   (the reference for the worker's share); unmodified Detoxify.predict (fp32) on the same batches; all
+   texts in one call (sorted by length across all of them: less padding than a worker, which cannot wait
+   for later comments, ever gets); and one comment per call.
+2. A real `moderation worker` (its defaults for the cores it is given: prefork, one process per core, one
+   torch thread each; or as the options say) on PostgreSQL + Redis: --comments comments posted through
+   the API before the worker starts (as the API hands them over), drained; throughput counts from the
+   first decision to the last (the model load at the first comment is excluded).
 3. Post-to-decision latency at half the worker's measured throughput (or --rate), open loop for --seconds,
-   on Redis (PostgreSQL) and on the embedded broker (SQLite): p50/p99 of decided_at - created_at. The
-   poster (the API, in this process) shares the machine with the worker.
+   on Redis (PostgreSQL) and on the embedded broker (SQLite): p50/p99 of decided_at - created_at.
 Comments are synthetic news-comment sentences of 30-39 tokens.
 """
 
@@ -45,7 +48,6 @@ from sqlalchemy import select  # noqa: E402
 
 from bench.common import postgres_database  # noqa: E402
 from service.app import create_app  # noqa: E402
-from service.cli.workers import available_cores  # noqa: E402
 from service.db import migrate  # noqa: E402
 from service.db.engine import create_sync_engine, sync_session_factory  # noqa: E402
 from service.db.models import Comment  # noqa: E402
@@ -55,7 +57,6 @@ from service.sites.services import create_site  # noqa: E402
 from workers.dispatch import CeleryDispatcher  # noqa: E402
 
 REDIS_BROKER = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
-CORES = available_cores()
 _SUBJECTS = ["The council", "This article", "The new budget", "Our mayor", "The school board", "The editor"]
 _VERBS = ["clearly explains", "completely ignores", "raises good questions about", "misrepresents", "covers"]
 _OBJECTS = ["the housing plan", "the bus routes", "last week's vote", "local taxes", "the flood defences"]
@@ -84,14 +85,36 @@ class ModelRates:
     one_by_one: float
 
 
-def model_throughput(texts: list[str], batch_size: int) -> ModelRates:
+@dataclass(frozen=True)
+class Layout:
+    poster: set[int]  # cores of this process: the API and the client posting to it
+    worker: set[int]
+
+    @classmethod
+    def of(cls, name: str) -> Layout:
+        cores = sorted(os.sched_getaffinity(0))
+        if name == "shared" or len(cores) < 2:
+            return cls(set(cores), set(cores))
+        half = len(cores) // 2
+        return cls(set(cores[:half]), set(cores[half:]))
+
+    def describe(self) -> str:
+        if self.poster == self.worker:
+            return f"shared: the worker and the poster (the API, this process) both on cores {sorted(self.worker)}"
+        return (f"separate: the worker on cores {sorted(self.worker)}, the poster (the API, this process) on "
+                f"{sorted(self.poster)}; PostgreSQL and Redis unpinned")  # fmt: skip
+
+
+def model_throughput(texts: list[str], batch_size: int, cores: set[int]) -> ModelRates:
+    """Measured on `cores` (the worker's), one torch thread per core, as the worker would run."""
     import torch
     from detoxify import Detoxify
 
     from workers.bundled_model import build
     from workers.classifier import load_classifier
 
-    torch.set_num_threads(CORES)
+    os.sched_setaffinity(0, cores)  # torch's threads, started by the first call, inherit it
+    torch.set_num_threads(len(cores))
     classifier = load_classifier(load_settings().model)
     classifier.score(texts)  # warm-up
 
@@ -116,10 +139,18 @@ def model_throughput(texts: list[str], batch_size: int) -> ModelRates:
 
 
 @contextmanager
-def worker(env: dict[str, str], log: Path, pool: list[str]) -> Iterator[None]:
+def worker(env: dict[str, str], log: Path, pool: list[str], cores: set[int]) -> Iterator[None]:
+    """A real worker on `cores`: it sizes its pool from the cores it may run on, as in a container."""
     command = [sys.executable, "-m", "service.cli", "worker", "--queues=moderation", *pool]
     with log.open("ab") as out:
-        process = subprocess.Popen(command, cwd=REPO, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command,
+            cwd=REPO,
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            preexec_fn=lambda: os.sched_setaffinity(0, cores),
+        )
     try:
         yield
     finally:
@@ -207,6 +238,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--brokers", default="redis,embedded")
     parser.add_argument("--rate", type=float, default=None, help="latency runs at this rate, not half the capacity")
+    parser.add_argument("--layout", choices=["separate", "shared"], default="separate")
     parser.add_argument("--worker-processes", type=int, help="prefork processes (default: the worker's, one per core)")
     parser.add_argument("--worker-threads", type=int, help="torch threads per process (default: the worker's)")
     parser.add_argument("--solo", action="store_true", help="one solo-pool process (the worker before 2026-11-28)")
@@ -215,7 +247,10 @@ def main() -> None:
     os.environ.setdefault("MODERATION_LOG_LEVEL", "WARNING")
     configure_logging(LogSettings(level="WARNING"))
     batch_size = load_settings().model.max_batch_size
-    model = model_throughput(texts, batch_size)
+    layout = Layout.of(args.layout)
+    print(f"layout {layout.describe()}", flush=True)
+    model = model_throughput(texts, batch_size, layout.worker)
+    os.sched_setaffinity(0, layout.poster)
     print(f"model alone: {model.batched:.1f} comments/s in batches of {batch_size} as a worker claims them "
           f"(raw Detoxify.predict, fp32: {model.raw_predict:.1f}/s; all {len(texts)} in one call, sorted by "
           f"length: {model.sorted_overall:.1f}/s), {model.one_by_one:.1f}/s one per call "
@@ -234,7 +269,7 @@ def main() -> None:
             settings = load_settings()
             key = prepare(settings)
             ids = asyncio.run(post_all(settings, key, texts, None))  # the deep queue, before any worker
-            with worker(env, log, pool):
+            with worker(env, log, pool, layout.worker):
                 done = wait_decided(settings, ids, 600)
                 decided_at = sorted(decided for _, decided in done)
                 capacity = (len(decided_at) - 1) / (decided_at[-1] - decided_at[0]).total_seconds()
@@ -253,7 +288,7 @@ def main() -> None:
             os.environ.update(env)
             settings = load_settings()
             key = prepare(settings)
-            with worker(env, log, pool):
+            with worker(env, log, pool, layout.worker):
                 warm = asyncio.run(post_all(settings, key, texts[:8], None))
                 wait_decided(settings, warm, 300)  # the model is loaded
                 rate = args.rate or (capacity or 20.0) / 2
