@@ -12,6 +12,10 @@ TORCH_THREADS_VARIABLE = "MODERATION_MODEL_TORCH_THREADS"
 # Each scoring process holds its own model (about 600 MB): past four, the rest of the cores go to torch
 # threads instead, so a large machine's default stays within a few GB. --concurrency goes further.
 DEFAULT_MAX_PROCESSES = 4
+# A prefork child that finished a task while its parent was already stopping waits for the parent to count
+# that task's result: 30 s in billiard 4.3, and the stopping parent no longer reads (1 stop in 6 took 30 s
+# here). Every task is acked late and idempotent, so an uncounted last result costs a redelivered no-op.
+CHILD_EXIT_WAIT_SECONDS = 3.0
 
 
 def available_cores() -> int:
@@ -46,10 +50,19 @@ def worker(queues: str, pool: str, concurrency: int | None) -> None:
         # Processes side by side, one torch thread each, beat one process using every core: while one
         # waits on the database, another scores (docs/benchmarks.md). The forked processes inherit this.
         os.environ[TORCH_THREADS_VARIABLE] = str(max(1, cores // concurrency))
+    if pool == "prefork":
+        bound_child_exit_wait()
     app = create_celery(settings())
     app.worker_main(
         ["worker", f"--queues={queues}", f"--pool={pool}", f"--concurrency={concurrency}", "--loglevel=INFO"]
     )
+
+
+def bound_child_exit_wait() -> None:
+    import billiard.pool
+
+    tries = round(CHILD_EXIT_WAIT_SECONDS / billiard.pool.GUARANTEE_MESSAGE_CONSUMPTION_RETRY_INTERVAL)
+    billiard.pool.GUARANTEE_MESSAGE_CONSUMPTION_RETRY_LIMIT = tries
 
 
 @click.command()

@@ -75,3 +75,17 @@ def test_zero_processes_is_refused(started: Any) -> None:
     result = CliRunner().invoke(worker_cli.worker, ["--concurrency", "0"])
     assert result.exit_code == 2
     assert "--concurrency" in result.output
+
+
+def test_a_prefork_child_waits_seconds_not_half_a_minute_for_its_stopping_parent(
+    started: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import billiard.pool
+
+    monkeypatch.setattr(billiard.pool, "GUARANTEE_MESSAGE_CONSUMPTION_RETRY_LIMIT", 300)  # billiard 4.3: 30 s
+    started(cores=2)
+    wait = (
+        billiard.pool.GUARANTEE_MESSAGE_CONSUMPTION_RETRY_LIMIT
+        * billiard.pool.GUARANTEE_MESSAGE_CONSUMPTION_RETRY_INTERVAL
+    )
+    assert 1 <= wait <= worker_cli.CHILD_EXIT_WAIT_SECONDS
