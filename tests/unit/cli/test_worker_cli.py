@@ -1,4 +1,4 @@
-"""`moderation worker`: how many scoring processes it starts and how many torch threads each gets."""
+"""`moderation worker`: how many scoring processes it starts, how many torch threads each gets, how it stops."""
 
 from __future__ import annotations
 
