@@ -61,8 +61,10 @@ def worker(queues: str, pool: str, concurrency: int | None) -> None:
 def bound_child_exit_wait() -> None:
     import billiard.pool
 
-    tries = round(CHILD_EXIT_WAIT_SECONDS / billiard.pool.GUARANTEE_MESSAGE_CONSUMPTION_RETRY_INTERVAL)
-    billiard.pool.GUARANTEE_MESSAGE_CONSUMPTION_RETRY_LIMIT = tries
+    # A billiard without this wait (or with it renamed) needs no bound: start the worker regardless.
+    interval = getattr(billiard.pool, "GUARANTEE_MESSAGE_CONSUMPTION_RETRY_INTERVAL", None)
+    if isinstance(interval, int | float) and interval > 0:
+        billiard.pool.GUARANTEE_MESSAGE_CONSUMPTION_RETRY_LIMIT = max(1, round(CHILD_EXIT_WAIT_SECONDS / interval))
 
 
 @click.command()

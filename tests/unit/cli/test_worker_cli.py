@@ -89,3 +89,11 @@ def test_a_prefork_child_waits_seconds_not_half_a_minute_for_its_stopping_parent
         * billiard.pool.GUARANTEE_MESSAGE_CONSUMPTION_RETRY_INTERVAL
     )
     assert 1 <= wait <= worker_cli.CHILD_EXIT_WAIT_SECONDS
+
+
+def test_a_billiard_without_the_exit_wait_still_starts(started: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import billiard.pool
+
+    monkeypatch.delattr(billiard.pool, "GUARANTEE_MESSAGE_CONSUMPTION_RETRY_INTERVAL")
+    argv, _ = started(cores=2)
+    assert "--concurrency=2" in argv
