@@ -143,7 +143,13 @@ class Pipeline:
             .where(Comment.id.in_(batch.scalar_subquery()), claimable)
             .values(claimed_until=lease, attempts=Comment.attempts + 1)
             .returning(
-                Comment.id, Comment.site_id, Comment.article_id, Comment.author_id, Comment.body, Comment.attempts
+                Comment.id,
+                Comment.site_id,
+                Comment.article_id,
+                Comment.author_id,
+                Comment.body,
+                Comment.attempts,
+                Comment.created_at,
             )
         ).all()
         return sorted(claimed, key=lambda row: row.id)
@@ -187,7 +193,7 @@ class Pipeline:
             decided = self._apply(conn, changes, now, result, writes)
             for row, comment_scores in zip(rows, scores, strict=True):
                 if row.id in decided:  # the others were decided meanwhile by a worker whose lease ran out under us
-                    self._record(row.id, decisions[row.id], policies[row.id].name, comment_scores, model, now, writes)
+                    self._record(row, decisions[row.id], policies[row.id].name, comment_scores, model, now, writes)
             writes.flush(conn)
 
     def _site_slugs(self, conn: Connection, site_ids: set[int]) -> dict[int, str]:
@@ -200,7 +206,7 @@ class Pipeline:
 
     def _record(
         self,
-        comment_id: str,
+        row: Any,
         decision: Decision,
         policy_name: str,
         scores: dict[str, float],
@@ -208,6 +214,7 @@ class Pipeline:
         now: datetime,
         writes: _Writes,
     ) -> None:
+        comment_id = row.id
         writes.scores += [
             {
                 "comment_id": comment_id,
@@ -231,11 +238,13 @@ class Pipeline:
                 "created_at": now,
             }
         )
-        # Rule names and spans only: the matched words would be comment text.
+        # Rule names and spans only: the matched words would be comment text. waited_ms, from the post to
+        # this decision, is what a reader waits: the figure to alert on (docs/benchmarks.md).
         log.info(
             "comment.decided",
             comment_id=comment_id,
             status=OUTCOME[decision.action].value,
+            waited_ms=round((now - row.created_at).total_seconds() * 1000),
             reasons=list(decision.reasons),
             rules=[rule.name for rule in decision.matched],
             policy_version=decision.policy_version[:12],

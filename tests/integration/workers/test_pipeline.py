@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import structlog.testing
 from sqlalchemy import Engine, select, update
 
 from policies import PolicyStore
@@ -107,6 +108,24 @@ async def test_decides_by_policy_and_records_why(
     assert history[-1].actor.startswith("system:policy@")
     if reason:
         assert reason in decision.reasons
+
+
+async def test_the_decision_log_says_how_long_the_comment_waited_and_not_what_it_said(
+    client, make_site, settings, sync_engine, policy_dir
+):
+    key = make_site()
+    comment_id = await post(client, key, "You are TOXIC and wrong.")
+    posted_at = datetime.now(UTC)
+    with sync_engine.begin() as conn:  # as if it had waited two seconds for a worker
+        conn.execute(
+            update(Comment).where(Comment.id == comment_id).values(created_at=posted_at - timedelta(seconds=2))
+        )
+    with structlog.testing.capture_logs() as logs:
+        make_pipeline(settings, sync_engine, ScriptedScorer(), policy_dir).moderate(comment_id)
+    decided = next(entry for entry in logs if entry["event"] == "comment.decided")
+    assert decided["comment_id"] == comment_id
+    assert 2000 <= decided["waited_ms"] < 2000 + (datetime.now(UTC) - posted_at).total_seconds() * 1000 + 1
+    assert "TOXIC" not in repr(logs)
 
 
 async def test_waiting_comments_are_scored_in_one_batch(client, make_site, settings, sync_engine, policy_dir):
