@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache, cached_property
+from typing import Any
 
 import httpx
+import structlog
 from sqlalchemy import Engine
 
 from policies import PolicyStore
@@ -13,6 +15,8 @@ from service.db.engine import create_worker_engine
 from service.settings import Settings, load_settings
 from workers.classifier import Classifier, get_classifier
 from workers.pipeline import Pipeline
+
+log = structlog.get_logger()
 
 
 @dataclass
@@ -34,12 +38,24 @@ class Runtime:
         )
 
     def classifier(self) -> Classifier:
-        # Loaded at the first comment, not at process start: Celery gives process init only seconds.
+        # Scoring processes load it as they start (preload_model); anything else, at its first comment.
         return get_classifier(self.settings.model)
 
     @cached_property
     def http(self) -> httpx.Client:
         return httpx.Client(follow_redirects=False)
+
+
+def preload_model(**_: Any) -> None:
+    """Celery's worker_process_init: load the model before the first comment, not while it waits (~7 s).
+
+    A model that cannot load must not stop the process from starting: the tasks meet the same error,
+    retry, and hold their comments after the attempts run out, as with a model that fails later.
+    """
+    try:
+        runtime().classifier()
+    except Exception as error:
+        log.warning("classifier.preload_failed", error_type=type(error).__name__, error=str(error))
 
 
 @cache

@@ -16,6 +16,9 @@ DEFAULT_MAX_PROCESSES = 4
 # that task's result: 30 s in billiard 4.3, and the stopping parent no longer reads (1 stop in 6 took 30 s
 # here). Every task is acked late and idempotent, so an uncounted last result costs a redelivered no-op.
 CHILD_EXIT_WAIT_SECONDS = 3.0
+# Scoring processes load the model before they report ready (about 7 s for the bundled one on two cores);
+# Celery's default allows a process 4 s to start before it replaces it.
+PROCESS_START_SECONDS = 120.0
 
 
 def available_cores() -> int:
@@ -50,9 +53,16 @@ def worker(queues: str, pool: str, concurrency: int | None) -> None:
         # Processes side by side, one torch thread each, beat one process using every core: while one
         # waits on the database, another scores (docs/benchmarks.md). The forked processes inherit this.
         os.environ[TORCH_THREADS_VARIABLE] = str(max(1, cores // concurrency))
+    app = create_celery(settings())
     if pool == "prefork":
         bound_child_exit_wait()
-    app = create_celery(settings())
+        if "moderation" in queues.split(","):
+            from celery import signals
+
+            from workers.runtime import preload_model
+
+            signals.worker_process_init.connect(preload_model, weak=False)
+            app.conf.worker_proc_alive_timeout = PROCESS_START_SECONDS
     app.worker_main(
         ["worker", f"--queues={queues}", f"--pool={pool}", f"--concurrency={concurrency}", "--loglevel=INFO"]
     )

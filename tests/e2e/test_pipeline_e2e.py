@@ -119,3 +119,26 @@ async def test_embedded_broker_and_sqlite_with_a_model_that_always_fails(worker_
         reasons = set(conn.execute(select(Comment.status_reason)).scalars())
     engine.dispose()
     assert reasons == {"classification_failed"}
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+async def test_scoring_processes_load_the_model_before_the_first_comment(
+    worker_env: dict[str, str], postgres_database: str, tmp_path: Path
+) -> None:
+    """The first comment after a start must not wait for the model: each process loads it as it starts."""
+    empty_broker(REDIS_BROKER)
+    env = {**worker_env, "MODERATION_DATABASE_URL": postgres_database, "MODERATION_BROKER_URL": REDIS_BROKER}
+    key = create_test_site(postgres_database)
+    log = tmp_path / "worker.log"
+
+    def loads() -> int:
+        return log.read_text(errors="replace").count('"classifier.loaded"')
+
+    with running(["worker", "--queues=moderation", "--concurrency=2"], env, log):
+        wait_for(lambda: loads() == 2, DECISION_TIMEOUT, "both processes to load the model, with no comment", log)
+        async with api(env) as client:
+            expected = await post_all(client, key)
+        decided = wait_for(lambda: all_decided(postgres_database, expected), DECISION_TIMEOUT, "decisions", log)
+    assert {i: decided[i] for i in expected} == expected
+    assert loads() == 2  # the comments were scored by the models loaded at the start

@@ -3,29 +3,40 @@
 from __future__ import annotations
 
 import os
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from celery import signals
 from click.testing import CliRunner
 
 import workers.celery_app
+import workers.runtime
 from service.cli import context
 from service.cli import workers as worker_cli
+from workers.runtime import preload_model
 
 
 class FakeCelery:
     def __init__(self) -> None:
         self.argv: list[str] = []
+        self.conf = SimpleNamespace()
 
     def worker_main(self, argv: list[str]) -> None:
         self.argv = argv
 
 
 @pytest.fixture
-def started(monkeypatch: pytest.MonkeyPatch) -> Any:
-    """Runs the command with `cores` cores and returns (celery argv, the torch threads the processes inherit)."""
+def celery_app(monkeypatch: pytest.MonkeyPatch) -> FakeCelery:
     fake = FakeCelery()
     monkeypatch.setattr(workers.celery_app, "create_celery", lambda settings: fake)
+    return fake
+
+
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch, celery_app: FakeCelery) -> Any:
+    """Runs the command with `cores` cores and returns (celery argv, the torch threads the processes inherit)."""
+    fake = celery_app
 
     def run(*args: str, cores: int, torch_threads: str | None = None) -> tuple[list[str], str | None]:
         monkeypatch.setattr(worker_cli, "available_cores", lambda: cores)
@@ -40,6 +51,7 @@ def started(monkeypatch: pytest.MonkeyPatch) -> Any:
 
     yield run
     context.settings.cache_clear()
+    signals.worker_process_init.disconnect(preload_model)
 
 
 def test_default_is_one_single_threaded_process_per_core(started: Any) -> None:
@@ -97,3 +109,28 @@ def test_a_billiard_without_the_exit_wait_still_starts(started: Any, monkeypatch
     monkeypatch.delattr(billiard.pool, "GUARANTEE_MESSAGE_CONSUMPTION_RETRY_INTERVAL")
     argv, _ = started(cores=2)
     assert "--concurrency=2" in argv
+
+
+@pytest.fixture
+def model_loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Counts what a started process would load, through the signal Celery sends in each new process."""
+    loads: list[str] = []
+    monkeypatch.setattr(workers.runtime, "runtime", lambda: SimpleNamespace(classifier=lambda: loads.append("model")))
+    return loads
+
+
+def test_scoring_processes_load_the_model_as_they_start(
+    started: Any, celery_app: FakeCelery, model_loads: list[str]
+) -> None:
+    started(cores=2)
+    signals.worker_process_init.send(sender=None)
+    assert model_loads == ["model"]
+    # Celery replaces a process that takes over 4 s to start; loading the model takes longer.
+    assert celery_app.conf.worker_proc_alive_timeout == worker_cli.PROCESS_START_SECONDS
+
+
+@pytest.mark.parametrize("options", [["--queues", "webhooks"], ["--pool", "threads"]])
+def test_workers_that_score_nothing_load_no_model(started: Any, model_loads: list[str], options: list[str]) -> None:
+    started(*options, cores=2)
+    signals.worker_process_init.send(sender=None)
+    assert model_loads == []
