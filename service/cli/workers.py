@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import click
 
@@ -57,15 +58,19 @@ def worker(queues: str, pool: str, concurrency: int | None) -> None:
     if pool == "prefork":
         bound_child_exit_wait()
         if "moderation" in queues.split(","):
-            from celery import signals
-
-            from workers.runtime import preload_model
-
-            signals.worker_process_init.connect(preload_model, weak=False)
-            app.conf.worker_proc_alive_timeout = PROCESS_START_SECONDS
+            load_model_as_processes_start(app)
     app.worker_main(
         ["worker", f"--queues={queues}", f"--pool={pool}", f"--concurrency={concurrency}", "--loglevel=INFO"]
     )
+
+
+def load_model_as_processes_start(app: Any) -> None:
+    from celery import signals
+
+    from workers.runtime import preload_model
+
+    signals.worker_process_init.connect(preload_model, weak=False)  # connected here, run in each forked process
+    app.conf.worker_proc_alive_timeout = PROCESS_START_SECONDS
 
 
 def bound_child_exit_wait() -> None:
