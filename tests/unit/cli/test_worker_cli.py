@@ -1,4 +1,4 @@
-"""`moderation worker`: how many scoring processes it starts, how many torch threads each gets, how it stops."""
+"""`moderation worker`: its processes and torch threads, what each loads as it starts, how it stops."""
 
 from __future__ import annotations
 
