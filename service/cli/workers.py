@@ -50,12 +50,12 @@ def worker(queues: str, pool: str, concurrency: int | None) -> None:
     cores = available_cores()
     if concurrency is None:
         concurrency = min(cores, DEFAULT_MAX_PROCESSES) if pool == "prefork" else 1
-    if pool == "prefork" and settings().model.torch_threads == 0:
-        # Processes side by side, one torch thread each, beat one process using every core: while one
-        # waits on the database, another scores (docs/benchmarks.md). The forked processes inherit this.
-        os.environ[TORCH_THREADS_VARIABLE] = str(max(1, cores // concurrency))
     app = create_celery(settings())
     if pool == "prefork":
+        if settings().model.torch_threads == 0:
+            # Processes side by side, one torch thread each, beat one process using every core: while one
+            # waits on the database, another scores (docs/benchmarks.md). The forked processes inherit this.
+            os.environ[TORCH_THREADS_VARIABLE] = str(max(1, cores // concurrency))
         bound_child_exit_wait()
         if "moderation" in queues.split(","):
             load_model_as_processes_start(app)
